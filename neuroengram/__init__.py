@@ -1,7 +1,7 @@
 """neuroengram: an autoencoder-based neuromimetic engram simulator.
 
 Stages (one sub-package each, data flows one way):
-``connectome`` -> ``spiking`` -> ``mirror`` -> ``latent`` -> ``engram``.
+``spiking`` -> ``connectome`` -> ``mirror`` -> ``latent`` -> ``engram``.
 """
 
 from neuroengram.errors import ConfigError, DataError, NeuroEngramError, StageError

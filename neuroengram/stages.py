@@ -33,7 +33,7 @@ from neuroengram.errors import ConfigError, StageError
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-STAGE_ORDER: tuple[str, ...] = ("connectome", "spiking", "mirror", "latent", "engram")
+STAGE_ORDER: tuple[str, ...] = ("spiking", "connectome", "mirror", "latent", "engram")
 """All stages, in the order data flows through them."""
 
 Metric = float | int | str | bool
