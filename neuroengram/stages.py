@@ -144,4 +144,6 @@ class StageContext:
         """Wrap ``iterable`` in a tqdm bar when progress is shown."""
         from tqdm.auto import tqdm
 
-        yield from tqdm(iterable, desc=f"{self.stage}: {desc}", total=total, disable=not self.show_progress, leave=False)
+        yield from tqdm(
+            iterable, desc=f"{self.stage}: {desc}", total=total, disable=not self.show_progress, leave=False
+        )
