@@ -1,0 +1,208 @@
+"""Current-based leaky integrate-and-fire circuits in Brian2, with Dale's law.
+
+Every circuit of this package (the recurrent E/I network, the XOR and winner-take-all motifs, batched trial
+copies of the motifs) is one :class:`brian2.NeuronGroup` of LIF cells plus one excitatory and one inhibitory
+:class:`brian2.Synapses` object, built by :func:`build_circuit` from plain arrays.
+
+Neuron model (voltages and synaptic "currents" in volt, i.e. current times membrane resistance)::
+
+    tau_m dv/dt   = E_L - v + I_e - I_i + I_ext          (clamped at V_reset for `ref` after a spike)
+    tau_e dI_e/dt = -I_e
+    tau_i dI_i/dt = -I_i
+    v > V_th  ->  v = V_reset
+
+A spike of an excitatory presynaptic cell adds ``w`` (>= 0, volt) to ``I_e`` of its target after the synapse's
+delay, a spike of an inhibitory cell adds ``w`` to ``I_i``; the sign of a connection is therefore fixed by the
+type of the presynaptic cell (Dale's law). External input is Poisson: every time step each cell receives
+``poisson(rate_ext dt)`` excitatory kicks of size ``J_ext`` and ``poisson(rate_inh dt)`` inhibitory kicks of size
+``J_inh`` (a merged train of independent afferents). ``tau_m``, ``ref``, ``I_ext``, ``rate_ext``, ``rate_inh``
+and the integer ``trial`` index are per cell, so many copies of a small circuit with different parameters run as
+one group (Stimberg, Brette & Goodman 2019, eLife 8:e47314; the brief's "one network holds all trials" rule).
+
+Integration is forward Euler (``method='euler'``): the closed form divides by ``tau_m - tau_e`` and needs sympy
+at every build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, defaultclock, ms, mV, prefs, second
+
+from neuroengram.errors import ConfigError, StageError
+
+LIF_EQUATIONS = """
+dv/dt = (E_L - v + I_e - I_i + I_ext) / tau_m : volt (unless refractory)
+dI_e/dt = -I_e / tau_e : volt
+dI_i/dt = -I_i / tau_i : volt
+tau_m : second (constant)
+ref : second (constant)
+I_ext : volt
+rate_ext : Hz
+rate_inh : Hz
+trial : integer (constant)
+"""
+
+EXC_DRIVE = "I_e += J_ext * poisson(rate_ext * dt)"
+INH_DRIVE = "I_i += J_inh * poisson(rate_inh * dt)"
+
+TARGETS = ("numpy", "cython")
+
+
+@dataclass(frozen=True)
+class CellConstants:
+    """Constants shared by all cells of a circuit (mV and ms)."""
+
+    E_L_mv: float = -65.0
+    V_th_mv: float = -50.0
+    V_reset_mv: float = -65.0
+    tau_e_ms: float = 5.0
+    tau_i_ms: float = 5.0
+    J_ext_mv: float = 1.0
+    J_inh_mv: float = 1.0
+
+    def namespace(self) -> dict[str, object]:
+        """The Brian2 namespace: each constant with its unit (``E_L``, ``V_th``, ..., ``J_inh``)."""
+        unit = {"mv": mV, "ms": ms}
+        return {
+            key.rsplit("_", 1)[0]: getattr(self, key) * unit[key.rsplit("_", 1)[1]] for key in self.__dataclass_fields__
+        }
+
+
+@dataclass
+class Circuit:
+    """A built circuit: the Brian2 objects, ready to ``network.run``.
+
+    Attributes
+    ----------
+    network:
+        The :class:`brian2.Network` holding every object below.
+    cells:
+        The NeuronGroup (``n_cells`` LIF neurons).
+    exc_syn, inh_syn:
+        Synapses from excitatory / inhibitory cells (``w`` in volt, >= 0; the sign is the presynaptic type).
+    spikes:
+        SpikeMonitor of all cells.
+    is_excitatory:
+        bool (n_cells,), the type of every cell.
+    """
+
+    network: Network
+    cells: NeuronGroup
+    exc_syn: Synapses
+    inh_syn: Synapses
+    spikes: SpikeMonitor
+    is_excitatory: np.ndarray
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def signed_weights(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(pre, post, weight)`` of all synapses; weight in mV, negative for inhibitory presynaptic cells."""
+        pre = np.concatenate([np.asarray(self.exc_syn.i[:]), np.asarray(self.inh_syn.i[:])]).astype(np.int64)
+        post = np.concatenate([np.asarray(self.exc_syn.j[:]), np.asarray(self.inh_syn.j[:])]).astype(np.int64)
+        weight = np.concatenate([self.exc_syn.w[:] / mV, -self.inh_syn.w[:] / mV]).astype(float)
+        return pre, post, weight
+
+    def spike_trains(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(index, time_ms)`` of every recorded spike, in time order."""
+        return np.asarray(self.spikes.i[:], dtype=np.int64), np.asarray(self.spikes.t[:] / ms, dtype=float)
+
+
+def set_target(target: str) -> None:
+    """Select the Brian2 code-generation target (``numpy`` works everywhere; ``cython`` needs a compiler)."""
+    if target not in TARGETS:
+        raise ConfigError(f"unknown codegen target {target!r}", key="codegen_target", fix=f"use one of {TARGETS}")
+    prefs.codegen.target = target
+
+
+def build_circuit(
+    *,
+    is_excitatory: np.ndarray,
+    tau_m_ms: np.ndarray,
+    ref_ms: np.ndarray | float,
+    pre: np.ndarray,
+    post: np.ndarray,
+    weight_mv: np.ndarray,
+    delay_ms: np.ndarray | float,
+    constants: CellConstants,
+    trial: np.ndarray | None = None,
+    dt_ms: float = 0.1,
+    namespace: dict[str, object] | None = None,
+    inhibitory_drive: bool = False,
+    name: str = "circuit",
+) -> Circuit:
+    """Build a LIF circuit from arrays (all per-cell arrays have shape (n_cells,), per-synapse ones (n_syn,)).
+
+    ``weight_mv`` holds synaptic magnitudes (>= 0); the sign of each synapse comes from ``is_excitatory[pre]``.
+    ``inhibitory_drive`` adds the inhibitory Poisson input (``rate_inh``; off by default as it costs time).
+    ``namespace`` adds names (e.g. a TimedArray) visible to the cells' code besides the :class:`CellConstants`.
+    Objects get fixed names ``<name>_cells`` etc., so repeated builds in one process generate the same code.
+    """
+    is_excitatory = np.asarray(is_excitatory, dtype=bool)
+    n_cells = is_excitatory.size
+    pre = np.asarray(pre, dtype=np.int64)
+    post = np.asarray(post, dtype=np.int64)
+    weight_mv = np.asarray(weight_mv, dtype=float)
+    delay_ms = np.broadcast_to(np.asarray(delay_ms, dtype=float), pre.shape)
+    if np.any(weight_mv < 0):
+        raise ConfigError(
+            "synaptic magnitudes must be >= 0 (the sign comes from the presynaptic cell type, Dale's law)",
+            key="weight",
+            fix="pass magnitudes and mark inhibitory cells in is_excitatory",
+        )
+    defaultclock.dt = dt_ms * ms
+    cells = NeuronGroup(
+        n_cells,
+        LIF_EQUATIONS,
+        threshold="v > V_th",
+        reset="v = V_reset",
+        refractory="ref",
+        method="euler",
+        namespace={**constants.namespace(), **(namespace or {})},
+        name=f"{name}_cells",
+    )
+    cells.tau_m = np.asarray(tau_m_ms, dtype=float) * ms
+    cells.ref = np.broadcast_to(np.asarray(ref_ms, dtype=float), (n_cells,)) * ms
+    cells.v = constants.E_L_mv * mV
+    if trial is not None:
+        cells.trial = np.asarray(trial, dtype=np.int64)
+    drive = cells.run_regularly(
+        f"{EXC_DRIVE}\n{INH_DRIVE}" if inhibitory_drive else EXC_DRIVE, when="before_groups", name=f"{name}_drive"
+    )
+    from_exc = is_excitatory[pre]
+    synapses = []
+    for kind, mask, target in (("exc", from_exc, "I_e"), ("inh", ~from_exc, "I_i")):
+        syn = Synapses(cells, cells, "w : volt (constant)", on_pre=f"{target}_post += w", name=f"{name}_{kind}")
+        if mask.any():
+            syn.connect(i=pre[mask], j=post[mask])
+            syn.w = weight_mv[mask] * mV
+            syn.delay = delay_ms[mask] * ms
+        synapses.append(syn)
+    spikes = SpikeMonitor(cells, name=f"{name}_spikes")
+    network = Network(cells, drive, *synapses, spikes, name=f"{name}_network")
+    return Circuit(network, cells, synapses[0], synapses[1], spikes, is_excitatory)
+
+
+def check_finite(circuit: Circuit, what: str, max_rate_hz: float = 500.0) -> None:
+    """Raise :class:`StageError` if the simulation diverged (NaN voltages) or ran away (mean rate > max)."""
+    v = np.asarray(circuit.cells.v[:] / mV)
+    duration = float(circuit.network.t / second)
+    rate = circuit.spikes.num_spikes / max(circuit.is_excitatory.size, 1) / max(duration, 1e-9)
+    if not np.all(np.isfinite(v)) or rate > max_rate_hz:
+        raise StageError(
+            f"the simulation diverged (mean rate {rate:.0f} Hz, finite voltages: {bool(np.all(np.isfinite(v)))})",
+            key=what,
+            fix="lower the synaptic weights or the input rates, or raise the inhibition",
+        )
+
+
+def binned_rates(index: np.ndarray, time_ms: np.ndarray, n_cells: int, duration_ms: float, bin_ms: float) -> np.ndarray:
+    """Spike counts per bin divided by the bin width: float (n_bins, n_cells) in Hz."""
+    n_bins = round(duration_ms / bin_ms)
+    bins = np.minimum((time_ms / bin_ms).astype(np.int64), n_bins - 1)
+    counts = np.zeros((n_bins, n_cells))
+    np.add.at(counts, (bins, index), 1.0)
+    return counts / (bin_ms / 1000.0)
+
+
+__all__ = ["CellConstants", "Circuit", "binned_rates", "build_circuit", "check_finite", "set_target"]
