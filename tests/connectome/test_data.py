@@ -78,7 +78,7 @@ def test_fenyves_polarity_counts() -> None:
 
 def test_transmitter_sign_rule() -> None:
     G = load_connectome("varshney2011", sign="transmitter")
-    for u, v, s in G.edges(data="sign"):
+    for u, _v, s in G.edges(data="sign"):
         assert s == {"ACh": 1, "Glu": 1, "GABA": -1}.get(G.nodes[u]["transmitter"], 0)
     flipped = load_connectome("varshney2011", sign="transmitter", glutamate_sign=-1)
     glu = [(u, v) for u, v in G.edges if G.nodes[u]["transmitter"] == "Glu"]
@@ -120,10 +120,10 @@ def test_unknown_neuron_lists_valid_names() -> None:
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
-        (lambda lines: lines[:500] + [lines[500].split(",")[0]], "line 501: 1 fields"),
-        (lambda lines: lines[:9] + ["ADAL,ADAR,chemical,x"] + lines[10:], "line 10: 'synapses' = 'x'"),
-        (lambda lines: lines[:4] + ["ADAL,ADAR,spooky,2"] + lines[5:], "line 5: 'kind' = 'spooky'"),
-        (lambda lines: ["pre;post"] + lines[1:], "line 1: header"),
+        (lambda lines: [*lines[:500], lines[500].split(",")[0]], "line 501: 1 fields"),
+        (lambda lines: [*lines[:9], "ADAL,ADAR,chemical,x", *lines[10:]], "line 10: 'synapses' = 'x'"),
+        (lambda lines: [*lines[:4], "ADAL,ADAR,spooky,2", *lines[5:]], "line 5: 'kind' = 'spooky'"),
+        (lambda lines: ["pre;post", *lines[1:]], "line 1: header"),
     ],
 )
 def test_corrupted_csv_names_file_and_line(tmp_path, monkeypatch, damage, message) -> None:
