@@ -8,7 +8,7 @@ Public API::
     motif_significance(G, ["ffl", "bifan"], null="mutual", n_samples=100, seed=0)   # N_real, mean, SD, Z, fold, p
 """
 
-from neuroengram.connectome.data import DATASETS, data_dir, graph_from_weights, load_connectome
+from neuroengram.connectome.loader import DATASETS, data_dir, graph_from_weights, load_connectome
 from neuroengram.connectome.motifs import (
     CONNECTED_TRIADS,
     MOTIFS,

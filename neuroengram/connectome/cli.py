@@ -12,7 +12,7 @@ from collections import Counter
 
 import click
 
-from neuroengram.connectome.data import SYNAPSES, load_connectome
+from neuroengram.connectome.loader import SYNAPSES, load_connectome
 from neuroengram.connectome.motifs import MOTIFS, NULL_MODELS, motif_significance
 
 _SIGN_CHOICES = ("none", "fenyves2020", "transmitter")

@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from neuroengram.connectome.data import graph_from_weights, load_connectome
+from neuroengram.connectome.loader import graph_from_weights, load_connectome
 from neuroengram.connectome.motifs import CONNECTED_TRIADS, motif_significance, significance_profile, triad_census
 from neuroengram.connectome.plots import degree_figure, profile_figure, zscore_figure
 from neuroengram.stages import StageContext, StageParams

@@ -11,8 +11,8 @@ from collections import Counter
 import networkx as nx
 import pytest
 
-from neuroengram.connectome import data
-from neuroengram.connectome.data import DATASETS, data_dir, graph_from_weights, load_connectome
+from neuroengram.connectome import loader
+from neuroengram.connectome.loader import DATASETS, data_dir, graph_from_weights, load_connectome
 from neuroengram.errors import ConfigError, DataError
 
 
@@ -67,7 +67,7 @@ def test_witvliet_adult_nerve_ring() -> None:
 
 
 def test_fenyves_polarity_counts() -> None:
-    polarity = Counter(data.fenyves_polarity().values())
+    polarity = Counter(loader.fenyves_polarity().values())
     assert polarity == {"+": 1327, "-": 425, "complex": 471, "no pred": 1415}
     G = load_connectome("fenyves2020", sign="fenyves2020", self_loops=True)
     assert G.number_of_edges() == 3638 and G.number_of_nodes() == 297
@@ -131,7 +131,7 @@ def test_corrupted_csv_names_file_and_line(tmp_path, monkeypatch, damage, messag
         shutil.copy(path, tmp_path / path.name)
     lines = (tmp_path / "varshney2011.csv").read_text().splitlines()
     (tmp_path / "varshney2011.csv").write_text("\n".join(damage(lines)) + "\n")
-    monkeypatch.setenv(data.ENV_VAR, str(tmp_path))
+    monkeypatch.setenv(loader.ENV_VAR, str(tmp_path))
     with pytest.raises(DataError, match=re.escape(message)) as err:
         load_connectome("varshney2011")
     assert "varshney2011.csv" in str(err.value)
@@ -140,7 +140,7 @@ def test_corrupted_csv_names_file_and_line(tmp_path, monkeypatch, damage, messag
 def test_readme_checksums_match_files() -> None:
     readme = (data_dir() / "README.md").read_text()
     listed = dict(re.findall(r"\| `([\w.]+\.csv)` \| \d+ \| `([0-9a-f]{64})` \|", readme))
-    assert set(listed) == {*DATASETS.values(), data.CELLS_FILE}
+    assert set(listed) == {*DATASETS.values(), loader.CELLS_FILE}
     for name, digest in listed.items():
         assert hashlib.sha256((data_dir() / name).read_bytes()).hexdigest() == digest, name
 
