@@ -1,0 +1,65 @@
+"""Figures of the connectome stage (matplotlib, Agg backend; every function returns a Figure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+
+def zscore_figure(tables: Mapping[str, pd.DataFrame], title: str = "") -> Figure:
+    """Grouped bars of motif Z-scores, one group per motif and one colour per null model."""
+    motifs = list(dict.fromkeys(m for table in tables.values() for m in table.index))
+    fig = Figure(figsize=(max(6.0, 0.45 * len(motifs) + 2), 3.6))
+    ax = fig.subplots()
+    width = 0.8 / len(tables)
+    x = np.arange(len(motifs))
+    for k, (null, table) in enumerate(tables.items()):
+        z = table.z.reindex(motifs).to_numpy(dtype=float)
+        ax.bar(x + (k - (len(tables) - 1) / 2) * width, np.nan_to_num(z), width, label=f"{null} null")
+    ax.axhline(0, color="black", lw=0.8)
+    for level in (-2, 2):
+        ax.axhline(level, color="grey", lw=0.6, ls="--")
+    ax.set_xticks(x, motifs, rotation=60, ha="right", fontsize=8)
+    ax.set_ylabel("Z = (N_real - null mean) / null SD")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def degree_figure(in_degree: np.ndarray, out_degree: np.ndarray, title: str = "") -> Figure:
+    """Complementary cumulative distributions of in- and out-degree (log-log)."""
+    fig = Figure(figsize=(4.5, 3.6))
+    ax = fig.subplots()
+    for degrees, label in ((in_degree, "in-degree"), (out_degree, "out-degree")):
+        values = np.sort(np.asarray(degrees))
+        values = values[values > 0]
+        ccdf = 1.0 - np.arange(values.size) / values.size
+        ax.step(values, ccdf, where="post", label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("degree k")
+    ax.set_ylabel("P(degree >= k)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def profile_figure(triads: Sequence[str], profiles: Mapping[str, np.ndarray], title: str = "") -> Figure:
+    """Triad significance profiles (normalised Z of the 13 connected triads), one line per network."""
+    fig = Figure(figsize=(6.5, 3.6))
+    ax = fig.subplots()
+    x = np.arange(len(triads))
+    for label, profile in profiles.items():
+        ax.plot(x, profile, marker="o", label=label)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(x, triads, rotation=60, ha="right", fontsize=8)
+    ax.set_ylabel("normalised Z")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
