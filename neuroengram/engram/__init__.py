@@ -1,0 +1,28 @@
+"""The engram stage: closed-form isolation, erasure and composition of memories in a trained network's weights.
+
+Public API:
+
+- :class:`EngramEstimator` (scikit-learn style): ``fit(model, target_batches, reference_batches)`` learns the
+  statistics and the engram of every linear map; ``erase`` / ``isolate`` return edited copies, ``compose`` adds
+  engrams of disjoint subsets, ``engram_parameters`` gives them as a weight dict, ``layer_criteria`` the per-map
+  specificity and reactivation.
+- :func:`collect_moments`, :func:`linear_maps`, :func:`relative_pinv`: the functional core.
+- :func:`composition_error`, :func:`partition_error`: the algebraic identities, measured.
+- :func:`classification_criteria`: the four criteria of a class engram in a classifier.
+"""
+
+from neuroengram.engram.criteria import classification_criteria
+from neuroengram.engram.estimator import EngramEstimator, composition_error, partition_error, relative_pinv
+from neuroengram.engram.statistics import LinearMap, Moments, collect_moments, linear_maps
+
+__all__ = [
+    "EngramEstimator",
+    "LinearMap",
+    "Moments",
+    "classification_criteria",
+    "collect_moments",
+    "composition_error",
+    "linear_maps",
+    "partition_error",
+    "relative_pinv",
+]

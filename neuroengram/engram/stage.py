@@ -1,0 +1,134 @@
+"""The engram stage: find a memory's trace in a trained network's weights, erase it, isolate it, compose it.
+
+Quickstart (``dataset = "digits"``): train a ReLU MLP on scikit-learn's digits, erase one class with the closed-form
+:class:`~neuroengram.engram.estimator.EngramEstimator` (statistics from the training set), and report forget/retain
+test accuracy before and after, next to the gold standard (the same network retrained without the class), the four
+criteria (:mod:`~neuroengram.engram.criteria`), the composition identity error (engram of two classes vs the sum of
+their engrams), the partition-sum error (the ten class engrams against the layer's function) and the wall times of
+erasure and retraining. Writes ``engram/erasure.npz`` and the figure ``engram/figures/forget_retain``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from neuroengram.engram.criteria import classification_criteria
+from neuroengram.engram.digits import (
+    N_CLASSES,
+    accuracy,
+    forget_retain_accuracy,
+    load_split,
+    make_mlp,
+    train_classifier,
+)
+from neuroengram.engram.estimator import EngramEstimator, composition_error, partition_error
+from neuroengram.engram.statistics import collect_moments
+from neuroengram.stages import StageContext, StageParams
+
+REQUIRES: tuple[str, ...] = ()
+
+ALPHA_SWEEP = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
+
+
+class Params(StageParams):
+    """``[stages.engram]``: which memory to erase from which model, and how."""
+
+    dataset: Literal["digits"] = Field("digits", description="model and data: 'digits' = MLP on sklearn digits")
+    forget_class: int = Field(3, ge=0, le=N_CLASSES - 1, description="the class whose engram is erased")
+    alpha: float = Field(1.0, ge=0.0, le=10.0, description="edit strength: W - alpha * engram")
+    method: Literal["input", "kfac"] = Field(
+        "input", description="'input' (input second moments) or 'kfac' (also the output-gradient factor)"
+    )
+    hidden: tuple[int, ...] = Field((128, 64), min_length=1, description="hidden layer widths of the MLP")
+    bias: bool = Field(True, description="whether the MLP's layers have biases (absorbed as a constant input)")
+    epochs: int = Field(60, ge=1, le=1000, description="training epochs (Adam, batch 64, lr 3e-3)")
+    test_fraction: float = Field(0.3, gt=0.0, lt=1.0, description="held-out fraction of each digit class")
+    retrain_gold: bool = Field(True, description="retrain without the forget class (gold standard, one more run)")
+
+
+def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool]:
+    split = load_split(ctx.seed, params.test_fraction)
+    forget = [params.forget_class]
+    x_tr, y_tr, x_te, y_te = split.x_train, split.y_train, split.x_test, split.y_test
+
+    ctx.log.info("training the MLP %s on digits (%d samples)", params.hidden, len(x_tr))
+    model = train_classifier(
+        make_mlp(params.hidden, params.bias, ctx.seed), x_tr, y_tr, epochs=params.epochs, seed=ctx.seed
+    )
+
+    start = time.perf_counter()
+    estimator = EngramEstimator(alpha=params.alpha, method=params.method, random_state=ctx.seed)
+    estimator.fit(model, [x_tr[y_tr == params.forget_class]], [x_tr])
+    erased = estimator.erase(model)
+    erase_time = time.perf_counter() - start
+    isolated = estimator.isolate(model)
+
+    metrics: dict[str, float | int | str | bool] = {}
+    orig_f, orig_r = forget_retain_accuracy(model, x_te, y_te, forget)
+    er_f, er_r = forget_retain_accuracy(erased, x_te, y_te, forget)
+    metrics |= {"original_test_acc": accuracy(model, x_te, y_te), "original_forget_acc": orig_f}
+    metrics |= {"original_retain_acc": orig_r, "erased_forget_acc": er_f, "erased_retain_acc": er_r}
+    metrics |= classification_criteria(estimator, model, erased, isolated, x_te, y_te, forget)
+
+    # Identities (input method: exact algebra): composition of two classes, partition of the training set.
+    reference = collect_moments(model, [x_tr])
+    per_class = [EngramEstimator().fit(model, [x_tr[y_tr == c]], reference) for c in range(N_CLASSES)]
+    other = (params.forget_class + 1) % N_CLASSES
+    union = EngramEstimator().fit(model, [x_tr[(y_tr == params.forget_class) | (y_tr == other)]], reference)
+    metrics["composition_error"] = composition_error(union, per_class[params.forget_class], per_class[other])
+    metrics["partition_error"] = partition_error(per_class)
+
+    sweep = np.array([forget_retain_accuracy(estimator.erase(model, a), x_te, y_te, forget) for a in ALPHA_SWEEP])
+    metrics["erase_time_s"] = erase_time
+    gold_acc = (np.nan, np.nan)
+    if params.retrain_gold:
+        start = time.perf_counter()
+        keep = y_tr != params.forget_class
+        gold = train_classifier(
+            make_mlp(params.hidden, params.bias, ctx.seed), x_tr[keep], y_tr[keep], epochs=params.epochs, seed=ctx.seed
+        )
+        metrics["retrain_time_s"] = time.perf_counter() - start
+        metrics["speedup_vs_retrain"] = metrics["retrain_time_s"] / erase_time
+        gold_acc = forget_retain_accuracy(gold, x_te, y_te, forget)
+        metrics |= {"gold_forget_acc": gold_acc[0], "gold_retain_acc": gold_acc[1]}
+
+    ctx.save_arrays(
+        "erasure",
+        alpha=np.array(ALPHA_SWEEP),
+        sweep_forget_acc=sweep[:, 0],
+        sweep_retain_acc=sweep[:, 1],
+        accuracy=np.array([[orig_f, orig_r], [er_f, er_r], list(gold_acc)]),
+        rows=np.array(["original", "erased", "gold"]),
+        forget_class=params.forget_class,
+    )
+    ctx.save_figure("forget_retain", _figure(params, np.array([[orig_f, orig_r], [er_f, er_r], gold_acc]), sweep))
+    return {k: float(v) if isinstance(v, np.floating) else v for k, v in metrics.items()}
+
+
+def _figure(params: Params, table: np.ndarray, sweep: np.ndarray):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_bar, ax_sweep) = plt.subplots(1, 2, figsize=(9, 3.5))
+    pos = np.arange(3)
+    ax_bar.bar(pos - 0.2, table[:, 0], 0.4, label=f"forget (class {params.forget_class})", color="tab:red")
+    ax_bar.bar(pos + 0.2, table[:, 1], 0.4, label="retain (other classes)", color="tab:blue")
+    ax_bar.set_xticks(pos, ["original", f"erased (α={params.alpha:g})", "retrained (gold)"])
+    ax_bar.set_ylabel("test accuracy")
+    ax_bar.set_ylim(0, 1.05)
+    ax_bar.legend(loc="lower left", fontsize=8)
+    ax_sweep.plot(ALPHA_SWEEP, sweep[:, 0], "o-", color="tab:red", label="forget")
+    ax_sweep.plot(ALPHA_SWEEP, sweep[:, 1], "o-", color="tab:blue", label="retain")
+    ax_sweep.set_xlabel("α (edit strength, W − α·engram)")
+    ax_sweep.set_ylabel("test accuracy")
+    ax_sweep.set_ylim(0, 1.05)
+    ax_sweep.legend(fontsize=8)
+    fig.suptitle(f"Engram erasure on digits ({params.method} estimator)")
+    fig.tight_layout()
+    return fig
