@@ -35,6 +35,8 @@ class _Group(click.Group):
 def main(verbose: bool) -> None:
     """neuroengram: spiking engrams in Brian2, their PyTorch mirrors, latent dimension and closed-form erasure."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    for chatty in ("distributed", "brian2", "numba", "matplotlib"):
+        logging.getLogger(chatty).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 @main.command()

@@ -164,17 +164,17 @@ def parse_study(raw: dict[str, Any], source: str = "") -> Study:
     if not stage_tables:
         raise ConfigError("no stage to run", key="stages", fix=f"add a table such as [stages.{STAGE_ORDER[0]}]")
     stages: dict[str, StageParams] = {}
-    for name in sorted(stage_tables, key=lambda n: STAGE_ORDER.index(n) if n in STAGE_ORDER else -1):
-        table = stage_tables[name]
+    for stage in sorted(stage_tables, key=lambda n: STAGE_ORDER.index(n) if n in STAGE_ORDER else -1):
+        table = stage_tables[stage]
         if not isinstance(table, dict):
-            raise ConfigError(f"expected a table, got {table!r}", key=f"stages.{name}", fix=f"write [stages.{name}]")
-        stages[name] = validate_params(name, table, f"stages.{name}")
-    for name in stages:
-        for needed in getattr(stage_module(name), "REQUIRES", ()):
+            raise ConfigError(f"expected a table, got {table!r}", key=f"stages.{stage}", fix=f"write [stages.{stage}]")
+        stages[stage] = validate_params(stage, table, f"stages.{stage}")
+    for stage in stages:
+        for needed in getattr(stage_module(stage), "REQUIRES", ()):
             if needed not in stages:
                 raise ConfigError(
-                    f"stage {name!r} reads the output of stage {needed!r}, which the study does not run",
-                    key=f"stages.{name}",
+                    f"stage {stage!r} reads the output of stage {needed!r}, which the study does not run",
+                    key=f"stages.{stage}",
                     fix=f"add a [stages.{needed}] table",
                 )
 

@@ -30,6 +30,9 @@ from typing import Any
 from neuroengram.errors import ConfigError
 
 RESULT_FILE = "result.json"
+TIMING_SUFFIXES = ("_seconds", "_speedup")
+"""Metric names ending so are wall-clock measurements: they vary between runs and machines, everything else is
+reproducible from the seeds."""
 DEPENDENCIES = (
     "neuroengram", "numpy", "scipy", "brian2", "torch", "networkx", "matplotlib", "scikit-learn",
     "scikit-dimension", "dask", "distributed", "pydantic", "click", "tqdm",
@@ -41,6 +44,11 @@ def write_json(path: Path, data: Any) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def is_timing_metric(name: str) -> bool:
+    """Whether metric ``name`` is a wall-clock measurement (see :data:`TIMING_SUFFIXES`)."""
+    return name.endswith(TIMING_SUFFIXES)
 
 
 def read_json(path: Path) -> Any:

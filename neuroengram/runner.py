@@ -7,10 +7,15 @@ is recorded with its traceback and rerun next time; the other points carry on ei
 
 Schedulers:
 
-- ``None`` (default): a ``distributed.LocalCluster`` of ``workers`` single-threaded processes on this machine;
+- ``None`` (default): a ``distributed.LocalCluster`` of ``workers`` single-threaded processes on this machine
+  (in this process when only one point is left to run or ``workers == 1``: a cluster would only add start-up time);
 - ``"tcp://host:port"``: an existing Dask cluster (``dask scheduler`` + ``dask worker``, or dask-jobqueue on HPC);
   the workers must have neuroengram installed and see ``RUN_DIR`` on a shared filesystem;
 - ``"synchronous"``: every point in this process, one after another (debugging, profiling, notebooks).
+
+Each point runs single-threaded (BLAS and torch intra-op threads set to 1 while it runs), whatever the scheduler:
+parallelism comes from running points side by side, and a point's floating-point results do not depend on where it
+ran. The same study therefore gives the same metrics on every scheduler.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import shutil
 import time
 import traceback
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,9 +78,13 @@ def run_point(point: Point, run_dir: str, show_progress: bool = False) -> dict[s
         if name not in point.params:
             continue
         ctx = StageContext(stage=name, seed=point.seeds[name], point_dir=folder, show_progress=show_progress)
+        stage_start = time.perf_counter()
         try:
-            values = stage_module(name).run(point.params[name], ctx)
-            metrics[name] = _check_metrics(name, values)
+            with _single_threaded():
+                values = stage_module(name).run(point.params[name], ctx)
+            metrics[name] = _check_metrics(name, values) | {
+                "stage_seconds": round(time.perf_counter() - stage_start, 3)
+            }
         except Exception as err:  # a failed point is recorded, the sweep goes on
             status = "failed"
             error = {"stage": name, "message": str(err), "traceback": traceback.format_exc()}
@@ -141,7 +151,7 @@ def run_study(
             {
                 "study": study.name,
                 "command": command,
-                "scheduler": scheduler or f"LocalCluster({_n_workers(workers, len(todo))} processes)",
+                "scheduler": _describe(scheduler, workers, len(todo)),
                 "wall_time_s": round(wall, 3),
                 "points_run": len(todo),
                 "points_cached": len(cached),
@@ -163,7 +173,7 @@ def _execute(
     if not todo:
         return
     bar = tqdm(total=len(todo), desc="sweep points", disable=not show_progress)
-    if scheduler == "synchronous":
+    if _in_process(scheduler, workers, len(todo)):
         for point in todo:
             yield run_point(point, str(run_dir), show_progress)
             bar.update()
@@ -226,6 +236,31 @@ def _lost(point: Point, run_dir: Path, err: Exception) -> dict[str, Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json(path, result)
     return result
+
+
+@contextmanager
+def _single_threaded() -> Iterator[None]:
+    """Run with one BLAS thread and one torch intra-op thread; restore the previous settings afterwards."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _in_process(scheduler: str | None, workers: int | None, n_points: int) -> bool:
+    return scheduler == "synchronous" or (scheduler is None and (n_points == 1 or workers == 1))
+
+
+def _describe(scheduler: str | None, workers: int | None, n_points: int) -> str:
+    if _in_process(scheduler, workers, n_points):
+        return "in-process (synchronous)"
+    return scheduler or f"LocalCluster({_n_workers(workers, n_points)} processes)"
 
 
 def _n_workers(workers: int | None, n_points: int) -> int:

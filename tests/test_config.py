@@ -28,7 +28,7 @@ def _write(tmp_path: Path, text: str) -> Path:
     ("text", "key", "words"),
     [
         ('[study]\nname = "x"\nseed = 1\n[stages.spiking]\n[extra]\n', "extra", "unknown key"),
-        ('[stages.spiking]\n', "study", "missing table"),
+        ("[stages.spiking]\n", "study", "missing table"),
         ('[study]\nname = "x"\nseed = -1\n[stages.spiking]\n', "study.seed", "integer >= 0"),
         ('[study]\nname = "x"\nseed = "one"\n[stages.spiking]\n', "study.seed", "integer >= 0"),
         ('[study]\nname = "a b"\nseed = 1\n[stages.spiking]\n', "study.name", "letters"),
