@@ -1,14 +1,48 @@
-"""Spiking circuits in Brian2: a recurrent E/I network, the XOR and winner-take-all motifs.
+"""Spiking circuits in Brian2: a recurrent E/I network, the XOR and lateral-inhibition (WTA) motifs.
 
 Public API
 ----------
 :func:`simulate_ei_network`, :class:`EIConfig`
     the recurrent E/I network (Dale's law, Poisson drive) with its spike statistics.
+:func:`xor_graph`, :func:`wta_graph`
+    the motifs as signed ``networkx.DiGraph`` (node attribute ``excitatory``, edge attributes ``sign``,
+    ``weight`` in mV, ``delay_ms``); :func:`build_copies` turns a motif graph into a batched Brian2 circuit.
+:func:`run_xor_trials`, :class:`XORConfig`, :func:`truth_table_cases`, :func:`xor_robustness`
+    XOR truth tables from spikes (many trials as copies in one network) and robustness grids.
 :func:`build_circuit`, :class:`Circuit`
     the LIF engine every circuit is built on (one NeuronGroup, excitatory and inhibitory Synapses).
 """
 
 from neuroengram.spiking.model import Circuit, build_circuit
+from neuroengram.spiking.motifs import (
+    XORConfig,
+    XORTrials,
+    build_copies,
+    run_wta_trials,
+    run_xor_trials,
+    truth_table_cases,
+    wta_graph,
+    xor_graph,
+    xor_index,
+    xor_robustness,
+)
 from neuroengram.spiking.network import EIConfig, EIResult, simulate_ei_network, spike_statistics
 
-__all__ = ["Circuit", "EIConfig", "EIResult", "build_circuit", "simulate_ei_network", "spike_statistics"]
+__all__ = [
+    "Circuit",
+    "EIConfig",
+    "EIResult",
+    "XORConfig",
+    "XORTrials",
+    "build_circuit",
+    "build_copies",
+    "run_wta_trials",
+    "run_xor_trials",
+    "simulate_ei_network",
+    "spike_statistics",
+    "truth_table_cases",
+    "wta_graph",
+    "xor_graph",
+    "xor_index",
+    "xor_robustness",
+]

@@ -14,10 +14,13 @@ Neuron model (voltages and synaptic "currents" in volt, i.e. current times membr
 A spike of an excitatory presynaptic cell adds ``w`` (>= 0, volt) to ``I_e`` of its target after the synapse's
 delay, a spike of an inhibitory cell adds ``w`` to ``I_i``; the sign of a connection is therefore fixed by the
 type of the presynaptic cell (Dale's law). External input is Poisson: every time step each cell receives
-``poisson(rate_ext dt)`` excitatory kicks of size ``J_ext`` and ``poisson(rate_inh dt)`` inhibitory kicks of size
-``J_inh`` (a merged train of independent afferents). ``tau_m``, ``ref``, ``I_ext``, ``rate_ext``, ``rate_inh``
-and the integer ``trial`` index are per cell, so many copies of a small circuit with different parameters run as
-one group (Stimberg, Brette & Goodman 2019, eLife 8:e47314; the brief's "one network holds all trials" rule).
+``poisson(rate_ext dt)`` excitatory kicks of size ``J_ext`` into ``I_e`` (a merged train of independent
+afferents). Optional background noise is zero-mean shot noise on the membrane: ``poisson(rate_noise dt)``
+depolarising and as many (in expectation) hyperpolarising kicks of ``J_noise`` on ``v`` (not while refractory),
+independent of the synaptic time constants. ``tau_m``, ``tau_e`` (the excitatory synaptic decay of the
+postsynaptic cell), ``ref``, ``I_ext``, ``rate_ext``, ``rate_noise`` and the integer ``trial`` index are per cell,
+so many copies of a small circuit with different parameters run as one group (Stimberg, Brette & Goodman 2019,
+eLife 8:e47314, recommend the same for parameter exploration).
 
 Integration is forward Euler (``method='euler'``): the closed form divides by ``tau_m - tau_e`` and needs sympy
 at every build.
@@ -37,22 +40,23 @@ dv/dt = (E_L - v + I_e - I_i + I_ext) / tau_m : volt (unless refractory)
 dI_e/dt = -I_e / tau_e : volt
 dI_i/dt = -I_i / tau_i : volt
 tau_m : second (constant)
+tau_e : second (constant)
 ref : second (constant)
 I_ext : volt
 rate_ext : Hz
-rate_inh : Hz
+rate_noise : Hz
 trial : integer (constant)
 """
 
 EXC_DRIVE = "I_e += J_ext * poisson(rate_ext * dt)"
-INH_DRIVE = "I_i += J_inh * poisson(rate_inh * dt)"
+NOISE = "v += J_noise * (poisson(rate_noise * dt) - poisson(rate_noise * dt)) * int(not_refractory)"
 
 TARGETS = ("numpy", "cython")
 
 
 @dataclass(frozen=True)
 class CellConstants:
-    """Constants shared by all cells of a circuit (mV and ms)."""
+    """Constants shared by all cells of a circuit (mV and ms); ``tau_e_ms`` is the default per-cell ``tau_e``."""
 
     E_L_mv: float = -65.0
     V_th_mv: float = -50.0
@@ -60,13 +64,15 @@ class CellConstants:
     tau_e_ms: float = 5.0
     tau_i_ms: float = 5.0
     J_ext_mv: float = 1.0
-    J_inh_mv: float = 1.0
+    J_noise_mv: float = 1.0
 
     def namespace(self) -> dict[str, object]:
-        """The Brian2 namespace: each constant with its unit (``E_L``, ``V_th``, ..., ``J_inh``)."""
+        """The Brian2 namespace: each shared constant with its unit (``E_L``, ``V_th``, ..., ``J_noise``)."""
         unit = {"mv": mV, "ms": ms}
         return {
-            key.rsplit("_", 1)[0]: getattr(self, key) * unit[key.rsplit("_", 1)[1]] for key in self.__dataclass_fields__
+            key.rsplit("_", 1)[0]: getattr(self, key) * unit[key.rsplit("_", 1)[1]]
+            for key in self.__dataclass_fields__
+            if key != "tau_e_ms"
         }
 
 
@@ -120,6 +126,7 @@ def build_circuit(
     is_excitatory: np.ndarray,
     tau_m_ms: np.ndarray,
     ref_ms: np.ndarray | float,
+    tau_e_ms: np.ndarray | None = None,
     pre: np.ndarray,
     post: np.ndarray,
     weight_mv: np.ndarray,
@@ -128,13 +135,13 @@ def build_circuit(
     trial: np.ndarray | None = None,
     dt_ms: float = 0.1,
     namespace: dict[str, object] | None = None,
-    inhibitory_drive: bool = False,
+    noise: bool = False,
     name: str = "circuit",
 ) -> Circuit:
     """Build a LIF circuit from arrays (all per-cell arrays have shape (n_cells,), per-synapse ones (n_syn,)).
 
     ``weight_mv`` holds synaptic magnitudes (>= 0); the sign of each synapse comes from ``is_excitatory[pre]``.
-    ``inhibitory_drive`` adds the inhibitory Poisson input (``rate_inh``; off by default as it costs time).
+    ``noise`` adds the membrane shot noise (``rate_noise``; off by default as it costs time).
     ``namespace`` adds names (e.g. a TimedArray) visible to the cells' code besides the :class:`CellConstants`.
     Objects get fixed names ``<name>_cells`` etc., so repeated builds in one process generate the same code.
     """
@@ -162,12 +169,13 @@ def build_circuit(
         name=f"{name}_cells",
     )
     cells.tau_m = np.asarray(tau_m_ms, dtype=float) * ms
+    cells.tau_e = (constants.tau_e_ms if tau_e_ms is None else np.asarray(tau_e_ms, dtype=float)) * ms
     cells.ref = np.broadcast_to(np.asarray(ref_ms, dtype=float), (n_cells,)) * ms
     cells.v = constants.E_L_mv * mV
     if trial is not None:
         cells.trial = np.asarray(trial, dtype=np.int64)
     drive = cells.run_regularly(
-        f"{EXC_DRIVE}\n{INH_DRIVE}" if inhibitory_drive else EXC_DRIVE, when="before_groups", name=f"{name}_drive"
+        f"{EXC_DRIVE}\n{NOISE}" if noise else EXC_DRIVE, when="before_groups", name=f"{name}_drive"
     )
     from_exc = is_excitatory[pre]
     synapses = []

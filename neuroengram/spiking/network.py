@@ -143,7 +143,7 @@ def simulate_ei_network(config: EIConfig, seed: int) -> EIResult:
         patterns[k, rng.choice(config.n_exc, size=n_stim, replace=False)] = True
     epoch_label = rng.integers(0, config.n_patterns, size=n_epochs) if config.n_patterns else np.zeros(n_epochs, int)
     stim = patterns[epoch_label].astype(float) if config.n_patterns else np.zeros((n_epochs, n_cells))
-    constants = CellConstants(J_ext_mv=config.j_ext_mv, J_inh_mv=0.0, tau_e_ms=5.0, tau_i_ms=10.0)
+    constants = CellConstants(J_ext_mv=config.j_ext_mv, tau_e_ms=5.0, tau_i_ms=10.0)
     circuit = build_circuit(
         is_excitatory=is_excitatory,
         tau_m_ms=np.where(is_excitatory, config.tau_m_exc_ms, config.tau_m_inh_ms),

@@ -40,3 +40,40 @@ def raster_figure(
     ax_rate.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def truth_table_figure(cases: np.ndarray, readout_hz: np.ndarray, threshold_hz: float, title: str = "") -> Figure:
+    """Read-out rate of every trial per input case (dots, jittered), with the decision threshold."""
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    labels = [f"{a}{b}" for a, b in ((0, 0), (0, 1), (1, 0), (1, 1))]
+    rng = np.random.default_rng(0)
+    for k, label in enumerate(labels):
+        rows = (cases[:, 0] == int(label[0])) & (cases[:, 1] == int(label[1]))
+        colour = EXC_COLOUR if label in ("01", "10") else "0.4"
+        ax.scatter(k + 0.15 * rng.standard_normal(rows.sum()), readout_hz[rows], s=10, c=colour, alpha=0.7)
+    ax.axhline(threshold_hz, c=INH_COLOUR, ls="--", lw=1, label=f"threshold {threshold_hz:g} Hz")
+    ax.set_xticks(range(4), labels)
+    ax.set_xlabel("inputs (A B)")
+    ax.set_ylabel("read-out rate (Hz)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def heatmap_figure(
+    accuracy: np.ndarray, rows: np.ndarray, columns: np.ndarray, panels: np.ndarray, labels: tuple[str, str, str]
+) -> Figure:
+    """One heatmap per value of ``panels``: ``accuracy`` float (n_panels, n_rows, n_columns) in [0, 1]."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.2), squeeze=False, layout="constrained")
+    for ax, panel, values in zip(axes[0], panels, accuracy, strict=True):
+        image = ax.imshow(values, origin="lower", vmin=0.5, vmax=1.0, cmap="viridis", aspect="auto")
+        for (r, c), value in np.ndenumerate(values):
+            ax.text(c, r, f"{value:.2f}", ha="center", va="center", fontsize=7, c="w" if value < 0.8 else "k")
+        ax.set_xticks(range(len(columns)), [f"{v:g}" for v in columns])
+        ax.set_yticks(range(len(rows)), [f"{v:g}" for v in rows])
+        ax.set_xlabel(labels[1])
+        ax.set_title(f"{labels[2]} = {panel:g}")
+    axes[0, 0].set_ylabel(labels[0])
+    fig.colorbar(image, ax=axes[0].tolist(), label="accuracy", shrink=0.9)
+    return fig

@@ -3,72 +3,163 @@
 ``task`` selects what runs (one stage serves the quickstart and the studies):
 
 ``ei_network`` (default, quickstart)
-    a recurrent E/I network (:mod:`neuroengram.spiking.network`): writes ``activity.npz`` (binned rates, Hz,
-    with the stimulus pattern per bin as ``labels``), ``weights.npz`` (signed synapses), ``spikes.npz``
-    (``index``, ``time_ms``) and a raster figure; returns rates, CV_ISI, Fano factor and the E/I balance index.
+    a recurrent E/I network (:mod:`neuroengram.spiking.network`): ``activity.npz`` holds binned rates (Hz) with
+    the stimulus pattern per bin as ``labels``; ``spikes.npz`` every spike (``index``, ``time_ms``); figure
+    ``raster``; metrics: E and I rates, CV_ISI, Fano factor, E/I balance index.
+``xor``
+    the XOR truth table (:mod:`neuroengram.spiking.motifs`), ``n_seeds`` noisy trials per input case, all in one
+    network: ``activity.npz`` has one row per trial (rates of nodes 1..6 after ``settle_ms``; ``bin_ms`` = the
+    counting window; ``labels`` = case index 0..3 for inputs 00, 01, 10, 11); ``weights.npz`` is the motif;
+    figure ``truth_table``; metrics: accuracy per case, fraction of seeds fully correct, xor_index.
+``xor_robustness``
+    truth tables over the grid ``grid_input_rates_hz`` x ``grid_noise_rates_hz`` x ``grid_weight_jitters`` in one
+    network: ``robustness.npz`` (``accuracy`` (n_jitter, n_input, n_noise), ``accuracy_per_case``, the grid
+    axes); figure ``robustness`` (accuracy heatmaps); ``weights.npz`` the motif; metrics: min / mean accuracy.
 
-Outputs follow the shared formats of the project (``spiking/activity.npz``: ``rates``, ``bin_ms``,
-``is_excitatory``, ``labels``; ``spiking/weights.npz``: ``pre``, ``post``, ``weight`` (mV, negative =
-inhibitory), ``n_neurons``, ``is_excitatory``).
+Shared formats: ``activity.npz`` (``rates`` (n_rows, n_neurons) Hz, ``bin_ms``, ``is_excitatory``, ``labels``)
+and ``weights.npz`` (``pre``, ``post``, ``weight`` in mV, negative = inhibitory, ``n_neurons``,
+``is_excitatory``).
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from brian2 import seed as brian_seed
 from pydantic import Field
 
 from neuroengram.spiking.model import set_target
+from neuroengram.spiking.motifs import (
+    XOR_CASES,
+    XORConfig,
+    fully_correct_fraction,
+    graph_weights,
+    run_xor_trials,
+    truth_table_cases,
+    xor_graph,
+    xor_index,
+    xor_robustness,
+)
 from neuroengram.spiking.network import EIConfig, simulate_ei_network
-from neuroengram.spiking.plots import raster_figure
+from neuroengram.spiking.plots import heatmap_figure, raster_figure, truth_table_figure
 from neuroengram.stages import StageContext, StageParams
 
 REQUIRES: tuple[str, ...] = ()
 
+Metrics = dict[str, float | int | str | bool]
 
-class Params(StageParams, EIConfig):
+
+class Params(StageParams, EIConfig, XORConfig):
     """Parameters of the spiking stage: the task, the code-generation target and each task's fields."""
 
-    task: Literal["ei_network"] = Field("ei_network", description="what to simulate: ei_network")
+    task: Literal["ei_network", "xor", "xor_robustness"] = Field(
+        "ei_network", description="what to simulate: ei_network (quickstart), xor, xor_robustness"
+    )
     codegen_target: Literal["numpy", "cython"] = Field(
         "numpy", description="Brian2 code generation target (numpy needs no compiler)"
     )
+    grid_input_rates_hz: tuple[float, ...] = Field(
+        (1500.0, 2000.0, 3000.0, 4000.0), min_length=1, description="xor_robustness: input rates of the grid"
+    )
+    grid_noise_rates_hz: tuple[float, ...] = Field(
+        (0.0, 200.0, 400.0, 800.0), min_length=1, description="xor_robustness: noise rates of the grid"
+    )
+    grid_weight_jitters: tuple[float, ...] = Field(
+        (0.0, 0.1, 0.2), min_length=1, description="xor_robustness: relative weight jitters of the grid"
+    )
 
 
-def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool]:
+def run(params: Params, ctx: StageContext) -> Metrics:
     """Run ``params.task`` with ``ctx.seed``; write arrays and figures through ``ctx``; return scalar metrics."""
     set_target(params.codegen_target)
     brian_seed(ctx.seed)
+    task = {"ei_network": _run_ei_network, "xor": _run_xor, "xor_robustness": _run_xor_robustness}[params.task]
+    return {"task": params.task, **task(params, ctx)}
+
+
+def _save_weights(ctx: StageContext, pre: np.ndarray, post: np.ndarray, weight: np.ndarray, is_exc: np.ndarray):
+    ctx.save_arrays("weights", pre=pre, post=post, weight=weight, n_neurons=is_exc.size, is_excitatory=is_exc)
+
+
+def _run_ei_network(params: Params, ctx: StageContext) -> Metrics:
     config = EIConfig.model_validate(params.model_dump(include=set(EIConfig.model_fields)))
     ctx.log.info("simulating %d E / %d I cells for %.0f ms", config.n_exc, config.n_inh, config.duration_ms)
     result = simulate_ei_network(config, ctx.seed)
     ctx.save_arrays(
+        "activity", rates=result.rates, bin_ms=config.bin_ms, is_excitatory=result.is_excitatory, labels=result.labels
+    )
+    _save_weights(ctx, result.pre, result.post, result.weight, result.is_excitatory)
+    ctx.save_arrays("spikes", index=result.spike_index, time_ms=result.spike_time_ms)
+    title = f"E/I network, {config.n_exc} E / {config.n_inh} I, seed {ctx.seed}"
+    figure = raster_figure(
+        result.spike_index,
+        result.spike_time_ms,
+        result.is_excitatory,
+        result.rates,
+        config.bin_ms,
+        result.labels,
+        title,
+    )
+    ctx.save_figure("raster", figure)
+    return {"n_neurons": int(result.is_excitatory.size), **result.metrics}
+
+
+def _xor_config(params: Params) -> XORConfig:
+    return XORConfig.model_validate(params.model_dump(include=set(XORConfig.model_fields)))
+
+
+def _run_xor(params: Params, ctx: StageContext) -> Metrics:
+    config = _xor_config(params)
+    graph = xor_graph()
+    trials = run_xor_trials(truth_table_cases(config.n_seeds), config, ctx.seed, graph=graph)
+    is_exc, pre, post, weight = graph_weights(graph)
+    case_index = np.repeat(np.arange(len(XOR_CASES)), config.n_seeds)
+    ctx.save_arrays(
         "activity",
-        rates=result.rates,
-        bin_ms=config.bin_ms,
-        is_excitatory=result.is_excitatory,
-        labels=result.labels,
+        rates=trials.rates_hz,
+        bin_ms=config.trial_ms - config.settle_ms,
+        is_excitatory=is_exc,
+        labels=case_index,
+    )
+    _save_weights(ctx, pre, post, weight, is_exc)
+    title = f"XOR truth table, {config.n_seeds} seeds per case"
+    ctx.save_figure(
+        "truth_table", truth_table_figure(trials.cases, trials.readout_hz, config.readout_threshold_hz, title)
+    )
+    metrics: Metrics = {f"accuracy_{case}": value for case, value in trials.accuracy_per_case().items()}
+    for k, (a, b) in enumerate(XOR_CASES):
+        metrics[f"readout_hz_{a}{b}"] = float(trials.readout_hz[case_index == k].mean())
+    metrics["fully_correct_fraction"] = fully_correct_fraction(trials, config.n_seeds)
+    metrics["xor_index"] = xor_index(trials)
+    return metrics
+
+
+def _run_xor_robustness(params: Params, ctx: StageContext) -> Metrics:
+    config = _xor_config(params)
+    grid = xor_robustness(
+        config, params.grid_input_rates_hz, params.grid_noise_rates_hz, params.grid_weight_jitters, ctx.seed
     )
     ctx.save_arrays(
-        "weights",
-        pre=result.pre,
-        post=result.post,
-        weight=result.weight,
-        n_neurons=result.is_excitatory.size,
-        is_excitatory=result.is_excitatory,
+        "robustness",
+        accuracy=grid.accuracy,
+        accuracy_per_case=grid.accuracy_per_case,
+        input_rates_hz=grid.input_rates_hz,
+        noise_rates_hz=grid.noise_rates_hz,
+        weight_jitters=grid.weight_jitters,
     )
-    ctx.save_arrays("spikes", index=result.spike_index, time_ms=result.spike_time_ms)
-    ctx.save_figure(
-        "raster",
-        raster_figure(
-            result.spike_index,
-            result.spike_time_ms,
-            result.is_excitatory,
-            result.rates,
-            config.bin_ms,
-            result.labels,
-            title=f"E/I network, {config.n_exc} E / {config.n_inh} I, seed {ctx.seed}",
-        ),
+    is_exc, pre, post, weight = graph_weights(xor_graph())
+    _save_weights(ctx, pre, post, weight, is_exc)
+    figure = heatmap_figure(
+        grid.accuracy,
+        grid.input_rates_hz,
+        grid.noise_rates_hz,
+        grid.weight_jitters,
+        ("input rate (Hz)", "noise rate (Hz)", "weight jitter"),
     )
-    return {"task": params.task, "n_neurons": int(result.is_excitatory.size), **result.metrics}
+    ctx.save_figure("robustness", figure)
+    return {
+        "accuracy_min": float(grid.accuracy.min()),
+        "accuracy_mean": float(grid.accuracy.mean()),
+        "n_trials": int(grid.accuracy.size * len(XOR_CASES) * config.n_seeds),
+    }
