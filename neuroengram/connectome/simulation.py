@@ -7,8 +7,9 @@ membrane resistance)::
     tau_s dI_syn/dt = -I_syn
     I_gap_i = sum_j g_gap c_ij (v_j - v_i)                   (electrical coupling, c_ij gap-junction contacts)
 
-A spike of neuron j adds ``w_ij = s_ij j_chem n_ij`` (times ``g_inh`` if ``s_ij = -1``) to ``I_syn`` of neuron i
-after ``delay``, where ``n_ij`` is the synapse count of the chemical connection and ``s_ij`` its sign (Fenyves et al.
+A spike of neuron j adds ``w_ij = s_ij j_chem n_ij / <n>`` (times ``g_inh`` if ``s_ij = -1``) to ``I_syn`` of neuron
+i after ``delay``, where ``n_ij`` is the synapse count of the chemical connection, ``<n>`` its mean over all
+connections, and ``s_ij`` its sign (Fenyves et al.
 2020 polarity or the presynaptic transmitter rule; connections of unknown sign fall back to the transmitter rule,
 then are left out). Gap junctions are symmetric ohmic couplings (Brian2 summed variable). The network is driven
 through its sensory neurons: time is cut into epochs; in each epoch one of ``n_patterns`` stimulus patterns (a random
@@ -39,7 +40,7 @@ class SimConfig:
     epoch_ms: float = 100.0
     n_patterns: int = 4
     drive_mv: float = 20.0
-    j_chem_mv: float = 2.0
+    j_chem_mv: float = 6.0
     g_inh: float = 4.0
     g_gap: float = 0.05
     noise_mv: float = 2.0
@@ -74,11 +75,19 @@ class SimResult:
 
 def chemical_weights(graph: nx.DiGraph, j_chem_mv: float, g_inh: float = 1.0
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(pre, post, weight in mV) of the signed chemical edges (inhibitory ones scaled by ``g_inh``); sign 0 left out."""
+    """(pre, post, weight in mV) of the signed chemical edges; sign-0 edges and self-loops are left out.
+
+    ``weight = sign * j_chem_mv * n / mean(n)`` (times ``g_inh`` if inhibitory), with ``n`` the synapse count of the
+    edge and ``mean(n)`` its mean over the kept edges, so ``j_chem_mv`` is the kick of a connection of average
+    strength whatever the dataset's unit (synapse counts in Varshney 2011, EM-section counts in Cook 2019).
+    """
     index = {n: k for k, n in enumerate(graph)}
-    rows = [(index[u], index[v], d["sign"] * j_chem_mv * d["weight"] * (g_inh if d["sign"] < 0 else 1.0))
-            for u, v, d in graph.edges(data=True) if d["sign"] != 0 and u != v]
-    pre, post, weight = (np.array(c) for c in zip(*rows, strict=True)) if rows else (np.zeros(0, int),) * 3
+    rows = [(index[u], index[v], d["sign"], d["weight"]) for u, v, d in graph.edges(data=True)
+            if d["sign"] != 0 and u != v]
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    pre, post, sign, count = (np.array(c) for c in zip(*rows, strict=True))
+    weight = sign * j_chem_mv * count / count.mean() * np.where(sign < 0, g_inh, 1.0)
     return pre.astype(np.int64), post.astype(np.int64), weight.astype(float)
 
 

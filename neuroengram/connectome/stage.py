@@ -64,7 +64,9 @@ class Params(StageParams):
     sim_epoch_ms: float = Field(100.0, ge=10, le=10_000, description="duration of one stimulus pattern")
     sim_n_patterns: int = Field(4, ge=1, le=64, description="number of sensory stimulus patterns (labels)")
     sim_drive_mv: float = Field(20.0, ge=0, le=100, description="input to the stimulated sensory neurons")
-    sim_j_chem_mv: float = Field(2.0, ge=0, le=20, description="synaptic kick per chemical synapse (times count)")
+    sim_j_chem_mv: float = Field(
+        6.0, ge=0, le=50, description="synaptic kick of a chemical connection of mean synapse count (scales with count)"
+    )
     sim_g_inh: float = Field(4.0, ge=0, le=20, description="scale of inhibitory synapses relative to excitatory")
     sim_g_gap: float = Field(0.05, ge=0, le=1, description="coupling per gap-junction contact (fraction of leak)")
     sim_noise_mv: float = Field(2.0, ge=0, le=20, description="s.d. of the membrane noise")
@@ -130,6 +132,8 @@ def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool
         arrays["spiking_census"] = np.array(list(triad_census(sim).values()))
         correlation = float(np.corrcoef(profile, sim_profile)[0, 1]) if sim_profile.any() else float("nan")
         metrics.update({"spiking_n_edges": sim.number_of_edges(), "spiking_ffl_z": float(sim_table.z["030T"]),
+                        "spiking_z_norm": float(np.linalg.norm(np.nan_to_num(sim_table.z))),
+                        "worm_z_norm": float(np.linalg.norm(np.nan_to_num(tables[null].z[list(CONNECTED_TRIADS)]))),
                         "profile_correlation": correlation})
         ctx.save_figure("profile_comparison", profile_figure(
             CONNECTED_TRIADS, {params.dataset: profile, "spiking network": sim_profile},
