@@ -40,16 +40,42 @@ def reconstruction_panel(x: np.ndarray, x_hat: np.ndarray) -> Figure:
     return fig
 
 
-def elbow_plot(widths: Sequence[int], errors: Sequence[float], n_factors: int, elbow: int) -> Figure:
-    """Held-out reconstruction error against latent width, with the true factor count and the detected elbow."""
-    fig = Figure(figsize=(4.5, 3.2))
+def elbow_plot(curves: Sequence[tuple[int, Sequence[int], Sequence[float], int]]) -> Figure:
+    """Held-out loss against latent width, one line per ``(n_factors, widths, losses, elbow)``; elbows marked."""
+    fig = Figure(figsize=(5, 3.4))
     ax = fig.subplots()
-    ax.plot(widths, errors, "o-")
-    ax.axvline(n_factors, color="grey", linestyle="--", label=f"hidden factors d = {n_factors}")
-    ax.axvline(elbow, color="C3", linestyle=":", label=f"elbow = {elbow}")
+    for i, (n_factors, widths, losses, elbow) in enumerate(curves):
+        color = f"C{i}"
+        ax.plot(widths, losses, "o-", color=color, label=f"d = {n_factors} (elbow {elbow})")
+        ax.plot([elbow], [losses[list(widths).index(elbow)]], "s", color=color, markersize=11, fillstyle="none")
+        ax.axvline(n_factors, color=color, linestyle=":", linewidth=1)
     ax.set_xlabel("latent width")
     ax.set_ylabel("held-out loss")
     ax.set_yscale("log")
     ax.legend(frameon=False, fontsize=8)
+    ax.set_title("reconstruction elbow (dotted: true factor count d)", fontsize=9)
     fig.tight_layout()
+    return fig
+
+
+def trace_heatmap(attention: np.ndarray, trace: np.ndarray, title: str = "Hebbian trace") -> Figure:
+    """Per-step slot activations ``(T, K)`` and trace ``(T, K, H)`` of one sample as heatmaps over time.
+
+    Panels: slot activation ``a_t`` (which engram slots are active at each step), the trace norm ``|𝐇_t,i|`` per
+    slot over time (how the engram builds up and decays), and the final trace ``𝐇_T`` (slots x hidden units).
+    """
+    fig = Figure(figsize=(11, 3.2))
+    axes = fig.subplots(1, 3)
+    panels = (
+        (attention.T, "slot activation a_t", "time step"),
+        (np.linalg.norm(trace, axis=2).T, "trace norm |H_t,i|", "time step"),
+        (trace[-1], "final trace H_T", "hidden unit"),
+    )
+    for ax, (data, name, xlabel) in zip(axes, panels, strict=True):
+        image = ax.imshow(data, aspect="auto", origin="lower", interpolation="nearest", cmap="magma")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("slot")
+        fig.colorbar(image, ax=ax)
+    fig.suptitle(title, fontsize=10)
     return fig

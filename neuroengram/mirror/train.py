@@ -1,4 +1,4 @@
-"""Training loop (Adam, mini-batches from a seeded ``torch.Generator``) and reconstruction metrics.
+"""Training loop (Adam, mini-batches from a seeded ``torch.Generator``), reconstruction and accuracy metrics.
 
 Losses: ``"mse"`` (continuous data) is the mean squared error over samples, steps and features; ``"bce"`` (binary
 data, model outputs logits) is the mean binary cross-entropy. Baseline: the mean predictor, which outputs the
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch import nn
@@ -37,36 +37,37 @@ def mean_predictor_loss(x_train: torch.Tensor, x: torch.Tensor, loss: Loss) -> f
     return float(F.mse_loss(mean, x))
 
 
-def train_autoencoder(
+def train(
     model: nn.Module,
-    x: torch.Tensor,
+    data: tuple[torch.Tensor, ...],
+    batch_loss: Callable[[nn.Module, tuple[torch.Tensor, ...]], torch.Tensor],
     *,
     epochs: int,
     lr: float,
     batch_size: int,
     generator: torch.Generator,
-    loss: Loss = "mse",
     max_grad_norm: float = 1.0,
     progress: Callable[[Iterable[int]], Iterable[int]] = iter,
 ) -> list[float]:
-    """Fit ``model`` (``forward(x) -> (x_hat, z)``) to sequences ``x`` with Adam; return the mean loss per epoch.
+    """Minimise ``batch_loss(model, batch)`` over mini-batches of ``data`` with Adam; return the mean loss per epoch.
 
-    Mini-batches are drawn by ``torch.randperm(..., generator=generator)``, so a fixed generator seed and a fixed
-    initialisation give identical weights. Gradients are clipped to norm ``max_grad_norm``.
+    ``data`` are tensors with a common first (sample) axis. Mini-batches are drawn by
+    ``torch.randperm(..., generator=generator)``, so a fixed generator seed and a fixed initialisation give identical
+    weights. Gradients are clipped to norm ``max_grad_norm``.
 
     Raises :class:`StageError` when the loss becomes NaN/inf, naming the epoch and the last finite loss.
     """
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    n_samples = len(data[0])
     history: list[float] = []
     last_finite = math.nan
     model.train()
     for epoch in progress(range(epochs)):
-        order = torch.randperm(len(x), generator=generator)
+        order = torch.randperm(n_samples, generator=generator)
         total = 0.0
-        for start in range(0, len(x), batch_size):
-            batch = x[order[start : start + batch_size]]
-            x_hat, _ = model(batch)
-            value = reconstruction_loss(x_hat, batch, loss)
+        for start in range(0, n_samples, batch_size):
+            index = order[start : start + batch_size]
+            value = batch_loss(model, tuple(tensor[index] for tensor in data))
             if not torch.isfinite(value):
                 raise StageError(
                     f"training diverged: the loss became {value.item()} in epoch {epoch + 1} "
@@ -79,7 +80,24 @@ def train_autoencoder(
             nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
             optimiser.step()
             last_finite = value.item()
-            total += last_finite * len(batch)
-        history.append(total / len(x))
+            total += last_finite * len(index)
+        history.append(total / n_samples)
     model.eval()
     return history
+
+
+def train_autoencoder(model: nn.Module, x: torch.Tensor, *, loss: Loss = "mse", **settings: Any) -> list[float]:
+    """:func:`train` a sequence autoencoder (``forward(x) -> (x_hat, z)``) on ``x`` ``(n, n_steps, n_features)``."""
+    return train(model, (x,), lambda net, batch: reconstruction_loss(net(batch[0])[0], batch[0], loss), **settings)
+
+
+def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, **settings: Any) -> list[float]:
+    """:func:`train` a sequence classifier (``forward(x) -> logits (n, n_classes)``) with cross-entropy."""
+    return train(model, (x, y), lambda net, batch: F.cross_entropy(net(batch[0]), batch[1]), **settings)
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Fraction of ``x`` whose arg-max logit equals ``y`` (evaluation mode, no gradient)."""
+    model.eval()
+    with torch.no_grad():
+        return float((model(x).argmax(dim=-1) == y).float().mean())

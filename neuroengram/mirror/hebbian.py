@@ -1,0 +1,174 @@
+"""Hebbian memory RNN (the engram-neuron cell): slot memory + per-sample Hebbian trace + top-k retrieval.
+
+Per time step, for every sample ``b`` separately (shapes: ``x_t (B, D)``, hidden ``H``, slots ``K``):
+
+    z_t   = LN(relu(W_e x_t + b_e))                                  input code, (B, H)
+    E_t   = M + α ⊙ 𝐇_{t-1}                                          effective memory, (B, K, H); α ∈ ℝ^K learned
+    c_t   = <z_t/|z_t|, E_t,i/|E_t,i|> / τ                           cosine logits, (B, K)
+    a_t   = softmax over the k largest c_t (exactly k non-zeros)      sparse slot activation, (B, K)
+    m_t   = Σ_i a_t,i E_t,i                                           retrieved memory, (B, H)
+    h_t   = tanh(W_h [z_t; m_t; h_{t-1}] + b_h)                       hidden state, (B, H)
+    𝐇_t   = (1 - η) 𝐇_{t-1} + η a_t ⊗ z_t            (rule "ema")    Hebbian trace, (B, K, H)
+    𝐇_t   = 𝐇_{t-1} + η a_t ⊙ (z_t - 𝐇_{t-1})        (rule "oja")    (each active slot moves towards z_t)
+
+with ``M`` (K, H) the learned memory matrix, ``η = sigmoid(η_logit)`` (learned unless ``learn_eta=False``),
+``h_0 = 0`` and ``𝐇_0 = 0``. There is no noise and no state shared across the batch, so evaluation is
+deterministic and a sample's output does not depend on the other samples in its batch. ``hebbian=False``
+freezes ``𝐇`` at 0 (the ablation: the cell is then an RNN with a static top-k lookup of ``M``).
+
+Differences from the reference ``tensorflow-engram`` ``EngramCell`` (see the research brief
+``hebbian-enn.md`` §1.2–1.4): there, the trace is a batch mean without a batch axis (outputs depend on batch
+composition), initial states and trace noise are random even at inference, "sparsity" is only a temperature
+(softmax over all 64 slots, max weight ≤ 0.19), and the trace enters with a fixed scale 0.5 (≈ 2 % of the
+memory). Here: per-sample trace, deterministic, true top-k, learned plasticity gain α (Miconi et al. 2018,
+arXiv:1804.02464) and learned η.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from neuroengram.errors import ConfigError
+
+Rule = Literal["ema", "oja"]
+
+
+def topk_softmax(logits: torch.Tensor, k: int) -> torch.Tensor:
+    """Softmax over the ``k`` largest entries of the last axis; all other entries are exactly 0."""
+    if k >= logits.shape[-1]:
+        return torch.softmax(logits, dim=-1)
+    values, index = logits.topk(k, dim=-1)
+    return torch.zeros_like(logits).scatter(-1, index, torch.softmax(values, dim=-1))
+
+
+def retrieve(
+    z: torch.Tensor, memory: torch.Tensor, trace: torch.Tensor, gain: torch.Tensor, k: int, temperature: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Top-k cosine retrieval from the effective memory ``M + gain ⊙ trace``.
+
+    ``z`` (B, H), ``memory`` (K, H), ``trace`` (B, K, H), ``gain`` (K,). Returns ``(a, m)``: slot activations
+    (B, K) with exactly ``min(k, K)`` non-zeros per row and the retrieved memory (B, H).
+    """
+    effective = memory + gain[:, None] * trace
+    logits = torch.einsum("bh,bkh->bk", F.normalize(z, dim=-1), F.normalize(effective, dim=-1)) / temperature
+    attention = topk_softmax(logits, k)
+    return attention, torch.einsum("bk,bkh->bh", attention, effective)
+
+
+def hebbian_update(trace: torch.Tensor, attention: torch.Tensor, z: torch.Tensor, eta: torch.Tensor, rule: Rule):
+    """One Hebbian write of code ``z`` (B, H) into ``trace`` (B, K, H) gated by slot activations (B, K).
+
+    ``"ema"``: ``(1 - η) 𝐇 + η a ⊗ z`` (global decay, the reference rule); ``"oja"``: ``𝐇 + η a ⊙ (z - 𝐇)``
+    (only active slots change, each moving towards ``z``; bounded by the inputs).
+    """
+    if rule == "ema":
+        return (1.0 - eta) * trace + eta * attention[:, :, None] * z[:, None, :]
+    return trace + eta * attention[:, :, None] * (z[:, None, :] - trace)
+
+
+class Recording(NamedTuple):
+    """Per-step state of a :class:`HebbianMemoryRNN` forward pass (sample-major)."""
+
+    hidden: torch.Tensor
+    """(B, T, H) hidden states ``h_t``."""
+    attention: torch.Tensor
+    """(B, T, K) slot activations ``a_t``."""
+    trace: torch.Tensor
+    """(B, T, K, H) Hebbian traces ``𝐇_t`` after each step's write."""
+
+
+class HebbianMemoryCell(nn.Module):
+    """One step of the Hebbian memory RNN (module docstring): ``forward(x_t, h, trace) -> (h, a, trace)``.
+
+    Parameters
+    ----------
+    n_inputs: input width ``D``.
+    hidden: hidden / code width ``H``.
+    slots: memory slots ``K``.
+    k: active slots per step (top-k).
+    eta: initial Hebbian rate in (0, 1).
+    learn_eta: train ``η`` by backprop (through ``sigmoid(η_logit)``).
+    temperature: softmax temperature of the cosine logits.
+    rule: ``"ema"`` or ``"oja"`` trace update.
+    hebbian: ``False`` switches the Hebbian update off (ablation; ``𝐇`` stays 0).
+    """
+
+    def __init__(
+        self,
+        n_inputs: int,
+        hidden: int = 64,
+        slots: int = 16,
+        k: int = 2,
+        eta: float = 0.3,
+        learn_eta: bool = True,
+        temperature: float = 0.1,
+        rule: Rule = "oja",
+        hebbian: bool = True,
+    ) -> None:
+        super().__init__()
+        if not 1 <= k <= slots:
+            raise ConfigError(f"k must be in [1, slots={slots}], got {k}", key="k", fix="use 1 <= k <= slots")
+        if not 0.0 < eta < 1.0:
+            raise ConfigError(f"eta must be in (0, 1), got {eta}", key="eta")
+        if rule not in ("ema", "oja"):
+            raise ConfigError(f"unknown rule {rule!r}", key="rule", fix="use 'ema' or 'oja'")
+        self.k, self.temperature, self.rule, self.hebbian = k, temperature, rule, hebbian
+        self.encoder = nn.Linear(n_inputs, hidden)
+        self.norm = nn.LayerNorm(hidden)
+        self.memory = nn.Parameter(torch.randn(slots, hidden) / hidden**0.5)
+        self.gain = nn.Parameter(torch.ones(slots))
+        eta_logit = torch.logit(torch.tensor(float(eta)))
+        if learn_eta:
+            self.eta_logit = nn.Parameter(eta_logit)
+        else:
+            self.register_buffer("eta_logit", eta_logit)
+        self.recurrent = nn.Linear(3 * hidden, hidden)
+
+    @property
+    def eta(self) -> torch.Tensor:
+        return torch.sigmoid(self.eta_logit)
+
+    def initial_state(self, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Zero hidden state (B, H) and zero trace (B, K, H)."""
+        slots, hidden = self.memory.shape
+        return self.memory.new_zeros(batch, hidden), self.memory.new_zeros(batch, slots, hidden)
+
+    def forward(
+        self, x: torch.Tensor, h: torch.Tensor, trace: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        z = self.norm(torch.relu(self.encoder(x)))
+        attention, recalled = retrieve(z, self.memory, trace, self.gain, self.k, self.temperature)
+        h = torch.tanh(self.recurrent(torch.cat([z, recalled, h], dim=-1)))
+        if self.hebbian:
+            trace = hebbian_update(trace, attention, z, self.eta, self.rule)
+        return h, attention, trace
+
+
+class HebbianMemoryRNN(nn.Module):
+    """Sequence classifier: a :class:`HebbianMemoryCell` over time and a linear read-out of the last hidden state.
+
+    ``forward(x)`` maps ``(B, T, D)`` to logits ``(B, n_outputs)``; ``forward(x, record=True)`` also returns a
+    :class:`Recording` of every step. Cell keyword arguments are passed through.
+    """
+
+    def __init__(self, n_inputs: int, n_outputs: int, **cell_args: object) -> None:
+        super().__init__()
+        self.cell = HebbianMemoryCell(n_inputs, **cell_args)  # type: ignore[arg-type]
+        self.head = nn.Linear(self.cell.memory.shape[1], n_outputs)
+
+    def forward(self, x: torch.Tensor, record: bool = False) -> torch.Tensor | tuple[torch.Tensor, Recording]:
+        h, trace = self.cell.initial_state(x.shape[0])
+        steps: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+        for t in range(x.shape[1]):
+            h, attention, trace = self.cell(x[:, t], h, trace)
+            if record:
+                steps.append((h, attention, trace))
+        logits = self.head(h)
+        if not record:
+            return logits
+        hidden, attention, traces = (torch.stack(parts, dim=1) for parts in zip(*steps, strict=True))
+        return logits, Recording(hidden, attention, traces)
