@@ -44,7 +44,7 @@ class Params(StageParams):
         "input", description="'input' (input second moments) or 'kfac' (also the output-gradient factor)"
     )
     hidden: tuple[int, ...] = Field((128, 64), min_length=1, description="hidden layer widths of the MLP")
-    bias: bool = Field(True, description="whether the MLP's layers have biases (absorbed as a constant input)")
+    bias: bool = Field(False, description="whether the MLP's layers have biases (absorbed as a constant input)")
     epochs: int = Field(60, ge=1, le=1000, description="training epochs (Adam, batch 64, lr 3e-3)")
     test_fraction: float = Field(0.3, gt=0.0, lt=1.0, description="held-out fraction of each digit class")
     retrain_gold: bool = Field(True, description="retrain without the forget class (gold standard, one more run)")
