@@ -6,6 +6,7 @@ Every error a user can cause (a bad study file, a bad argument) is printed as on
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import shlex
@@ -17,9 +18,34 @@ import click
 from neuroengram import __version__
 from neuroengram.errors import NeuroEngramError
 
+STAGE_COMMANDS = {
+    "xor": ("neuroengram.spiking.cli:xor", "XOR motif truth table from spikes, per-case accuracy over seeds."),
+    "connectome": ("neuroengram.connectome.cli:connectome", "C. elegans connectomes: info, motif statistics."),
+    "id": ("neuroengram.latent.cli:id_group", "Intrinsic dimension of an array; validation on known manifolds."),
+    "engram": ("neuroengram.engram.cli:engram", "Closed-form engram estimation and erasure demos."),
+}
+"""Commands the stages contribute: import path and one-line help. They are imported only when run, so that
+``neuroengram --help`` does not load Brian2 or torch."""
+
 
 class _Group(click.Group):
-    """A click group that turns every :class:`NeuroEngramError` into one line on stderr and exit status 2."""
+    """A click group that loads stage commands lazily and turns every :class:`NeuroEngramError` into one line on
+    stderr and exit status 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *STAGE_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in STAGE_COMMANDS:
+            module, _, attribute = STAGE_COMMANDS[cmd_name][0].partition(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, STAGE_COMMANDS[name][1]) for name in STAGE_COMMANDS]
+        rows += [(name, command.get_short_help_str(60)) for name, command in self.commands.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(sorted(rows))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
