@@ -30,7 +30,7 @@ def triad_census(A: np.ndarray, code_to_class: np.ndarray) -> np.ndarray:
                 size += 1
                 # count each connected triad once: from its smallest dyad (v, u) in the Batagelj-Mrvar order
                 if u < w or (v < w < u and not in_v):
-                    code = (A[v, u] + 2 * A[u, v] + 4 * A[v, w] + 8 * A[w, v] + 16 * A[u, w] + 32 * A[w, u])
+                    code = A[v, u] + 2 * A[u, v] + 4 * A[v, w] + 8 * A[w, v] + 16 * A[u, w] + 32 * A[w, u]
                     census[code_to_class[code]] += 1
             if A[v, u] != 0 and A[u, v] != 0:
                 census[2] += n - size - 2  # 102

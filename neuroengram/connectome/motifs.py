@@ -130,8 +130,11 @@ class _Randomiser:
         if null not in NULL_MODELS:
             raise ConfigError(f"unknown null model {null!r}", key="null", fix=f"use one of {', '.join(NULL_MODELS)}")
         if not swaps_per_edge > 0:
-            raise ConfigError(f"swaps_per_edge must be > 0, got {swaps_per_edge}", key="swaps_per_edge",
-                              fix="use 10 (enough for mixing on the worm connectome)")
+            raise ConfigError(
+                f"swaps_per_edge must be > 0, got {swaps_per_edge}",
+                key="swaps_per_edge",
+                fix="use 10 (enough for mixing on the worm connectome)",
+            )
         self.A, self.S, self.null, self.q = A, S, null, swaps_per_edge
         src, dst = np.nonzero(A)
         if null == "mutual":
@@ -165,8 +168,9 @@ class _Randomiser:
         return A, S
 
 
-def random_reference(G: nx.DiGraph, null: str = "mutual", swaps_per_edge: float = 10.0,
-                     seed: int | np.random.Generator | None = None) -> nx.DiGraph:
+def random_reference(
+    G: nx.DiGraph, null: str = "mutual", swaps_per_edge: float = 10.0, seed: int | np.random.Generator | None = None
+) -> nx.DiGraph:
     """One randomised copy of ``G`` under a null model (see the module docstring); self-loops are dropped.
 
     Edge attribute ``sign`` is kept per layer for ``null="sign"`` and dropped otherwise.
@@ -184,18 +188,30 @@ def random_reference(G: nx.DiGraph, null: str = "mutual", swaps_per_edge: float 
     return H
 
 
-def null_counts(G: nx.DiGraph, motifs: Iterable[str], null: str = "mutual", n_samples: int = 100,
-                swaps_per_edge: float = 10.0, seed: int | np.random.Generator | None = None,
-                progress: Callable[[Iterable[int]], Iterable[int]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def null_counts(
+    G: nx.DiGraph,
+    motifs: Iterable[str],
+    null: str = "mutual",
+    n_samples: int = 100,
+    swaps_per_edge: float = 10.0,
+    seed: int | np.random.Generator | None = None,
+    progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Motif counts in ``G`` and in ``n_samples`` null graphs: ``(real (k,), null (n_samples, k))``."""
     motifs = _check_motifs(motifs)
     if not isinstance(n_samples, int) or n_samples < 2:
-        raise ConfigError(f"n_samples must be an integer >= 2, got {n_samples!r}", key="n_samples",
-                          fix="use 100 or more for a Z-score, 1000 for empirical p-values below 0.01")
+        raise ConfigError(
+            f"n_samples must be an integer >= 2, got {n_samples!r}",
+            key="n_samples",
+            fix="use 100 or more for a Z-score, 1000 for empirical p-values below 0.01",
+        )
     signed = [m for m in motifs if m in _SIGNED]
     if signed and null != "sign":
-        raise ConfigError(f"signed motifs {signed} need the sign-layer null model, not {null!r}", key="null",
-                          fix="use null='sign', or count signed and unsigned motifs in separate calls")
+        raise ConfigError(
+            f"signed motifs {signed} need the sign-layer null model, not {null!r}",
+            key="null",
+            fix="use null='sign', or count signed and unsigned motifs in separate calls",
+        )
     nodes = list(G)
     A, S = adjacency(G, nodes), signed_adjacency(G, nodes)
     randomiser = _Randomiser(A, S, null, swaps_per_edge)
@@ -220,14 +236,21 @@ def significance_table(motifs: Sequence[str], real: np.ndarray, samples: np.ndar
     over = (samples >= real).sum(axis=0)
     under = (samples <= real).sum(axis=0)
     p = (1 + np.where(np.nan_to_num(z) >= 0, over, under)) / (1 + len(samples))
-    return pd.DataFrame({"n_real": real, "null_mean": mean, "null_sd": sd, "z": z, "fold": fold, "p_value": p},
-                        index=pd.Index(list(motifs), name="motif"))
+    return pd.DataFrame(
+        {"n_real": real, "null_mean": mean, "null_sd": sd, "z": z, "fold": fold, "p_value": p},
+        index=pd.Index(list(motifs), name="motif"),
+    )
 
 
-def motif_significance(G: nx.DiGraph, motifs: Iterable[str] = ("ffl", "bifan", "biparallel"), null: str = "mutual",
-                       n_samples: int = 100, swaps_per_edge: float = 10.0,
-                       seed: int | np.random.Generator | None = None,
-                       progress: Callable[[Iterable[int]], Iterable[int]] | None = None) -> pd.DataFrame:
+def motif_significance(
+    G: nx.DiGraph,
+    motifs: Iterable[str] = ("ffl", "bifan", "biparallel"),
+    null: str = "mutual",
+    n_samples: int = 100,
+    swaps_per_edge: float = 10.0,
+    seed: int | np.random.Generator | None = None,
+    progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
+) -> pd.DataFrame:
     """Motif counts of ``G`` against ``n_samples`` null graphs; a table as in :func:`significance_table`."""
     motifs = _check_motifs(motifs)
     real, samples = null_counts(G, motifs, null, n_samples, swaps_per_edge, seed, progress)

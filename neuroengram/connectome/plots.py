@@ -65,8 +65,9 @@ def profile_figure(triads: Sequence[str], profiles: Mapping[str, np.ndarray], ti
     return fig
 
 
-def activity_figure(rates: np.ndarray, labels: np.ndarray, is_sensory: np.ndarray, bin_ms: float,
-                    title: str = "") -> Figure:
+def activity_figure(
+    rates: np.ndarray, labels: np.ndarray, is_sensory: np.ndarray, bin_ms: float, title: str = ""
+) -> Figure:
     """Rates (Hz) of all neurons over time, sensory neurons on top, with the stimulus pattern per bin above."""
     order = np.argsort(~is_sensory, kind="stable")
     fig = Figure(figsize=(7.0, 4.5))
@@ -75,8 +76,13 @@ def activity_figure(rates: np.ndarray, labels: np.ndarray, is_sensory: np.ndarra
     top.imshow(labels[None, :], aspect="auto", cmap="tab10", interpolation="nearest", extent=extent)
     top.set_yticks([])
     top.set_ylabel("pattern", rotation=0, ha="right", fontsize=8)
-    image = ax.imshow(rates[:, order].T, aspect="auto", cmap="viridis", interpolation="nearest",
-                      extent=(0, rates.shape[0] * bin_ms, rates.shape[1], 0))
+    image = ax.imshow(
+        rates[:, order].T,
+        aspect="auto",
+        cmap="viridis",
+        interpolation="nearest",
+        extent=(0, rates.shape[0] * bin_ms, rates.shape[1], 0),
+    )
     ax.axhline(int(is_sensory.sum()), color="white", lw=0.8)
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("neuron (sensory first)")

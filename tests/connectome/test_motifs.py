@@ -19,8 +19,22 @@ from neuroengram.connectome import (
 from neuroengram.errors import ConfigError
 
 VARSHNEY_CENSUS = {
-    "003": 3077866, "012": 409609, "102": 55878, "021D": 7118, "021U": 8478, "021C": 12279, "111D": 3134,
-    "111U": 3200, "030T": 1453, "030C": 65, "201": 359, "120D": 385, "120U": 552, "120C": 180, "210": 175, "300": 48,
+    "003": 3077866,
+    "012": 409609,
+    "102": 55878,
+    "021D": 7118,
+    "021U": 8478,
+    "021C": 12279,
+    "111D": 3134,
+    "111U": 3200,
+    "030T": 1453,
+    "030C": 65,
+    "201": 359,
+    "120D": 385,
+    "120U": 552,
+    "120C": 180,
+    "210": 175,
+    "300": 48,
 }
 
 
@@ -73,8 +87,7 @@ def test_xor_and_lateral_inhibition_by_brute_force() -> None:
     lateral.add_edges_from([("i", "e1"), ("i", "e2")], sign=-1)
     want = {}
     for name, motif, automorphisms in (("xor", xor, 2), ("lateral_inhibition", lateral, 2)):
-        matcher = nx.algorithms.isomorphism.DiGraphMatcher(
-            G, motif, edge_match=lambda a, b: a["sign"] == b["sign"])
+        matcher = nx.algorithms.isomorphism.DiGraphMatcher(G, motif, edge_match=lambda a, b: a["sign"] == b["sign"])
         embeddings = sum(1 for _ in matcher.subgraph_monomorphisms_iter())  # non-induced
         want[name] = embeddings // automorphisms
     assert want["xor"] > 0 and want["lateral_inhibition"] > 0
@@ -148,8 +161,13 @@ def test_significance_profile_is_unit_vector(varshney: nx.DiGraph) -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "key"),
-    [({"motifs": ["ffl", "square"]}, "motifs"), ({"null": "erdos"}, "null"), ({"n_samples": 1}, "n_samples"),
-     ({"motifs": ["xor"], "null": "mutual"}, "null"), ({"swaps_per_edge": 0}, "swaps_per_edge")],
+    [
+        ({"motifs": ["ffl", "square"]}, "motifs"),
+        ({"null": "erdos"}, "null"),
+        ({"n_samples": 1}, "n_samples"),
+        ({"motifs": ["xor"], "null": "mutual"}, "null"),
+        ({"swaps_per_edge": 0}, "swaps_per_edge"),
+    ],
 )
 def test_bad_arguments(varshney: nx.DiGraph, kwargs: dict, key: str) -> None:
     with pytest.raises(ConfigError) as err:

@@ -56,8 +56,9 @@ def test_gap_junction_depolarises_a_coupled_neuron() -> None:
 
 @pytest.mark.slow
 def test_stage_writes_activity_in_the_shared_format(tmp_path: Path) -> None:
-    params = stage.Params(n_null=3, four_node=False, nulls=("degree",), sign="fenyves2020", simulate=True,
-                          sim_duration_ms=600)
+    params = stage.Params(
+        n_null=3, four_node=False, nulls=("degree",), sign="fenyves2020", simulate=True, sim_duration_ms=600
+    )
     metrics = stage.run(params, StageContext("connectome", seed=2, point_dir=tmp_path))
     with np.load(tmp_path / "connectome" / "activity.npz", allow_pickle=False) as activity:
         assert activity["rates"].shape == (30, 279) and float(activity["bin_ms"]) == 20.0

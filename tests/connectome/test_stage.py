@@ -21,8 +21,14 @@ def write_weights(point_dir: Path, n: int = 60, seed: int = 0) -> None:
     pre, post = np.nonzero(mask)
     exc = np.arange(n) < int(0.8 * n)
     (point_dir / "spiking").mkdir(parents=True)
-    np.savez(point_dir / "spiking" / "weights.npz", pre=pre, post=post, weight=np.where(exc[pre], 0.5, -2.0),
-             n_neurons=n, is_excitatory=exc)
+    np.savez(
+        point_dir / "spiking" / "weights.npz",
+        pre=pre,
+        post=post,
+        weight=np.where(exc[pre], 0.5, -2.0),
+        n_neurons=n,
+        is_excitatory=exc,
+    )
 
 
 def test_quickstart_default_with_spiking(tmp_path: Path) -> None:
