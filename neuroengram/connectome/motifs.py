@@ -18,7 +18,7 @@ Null models (randomised graphs, each from ``swaps_per_edge * E`` switch attempts
 
 - ``"mutual"``: in/out degrees and every node's number of mutual (reciprocal) partners preserved, by switching
   one-way edges only with one-way edges (never creating a new mutual pair) and mutual pairs with mutual pairs;
-  mfinder's default.
+  mfinder's default (Milo et al. 2002: each node keeps its numbers of incoming, outgoing and mutual edges).
 - ``"degree"``: in/out degrees preserved, mutual pairs not (plain directed edge switching).
 - ``"sign"``: in/out degrees preserved within each sign layer (+1, -1, 0 switched separately); for signed motifs.
 
@@ -55,12 +55,19 @@ def adjacency(G: nx.DiGraph, nodelist: Sequence | None = None) -> np.ndarray:
 
 
 def signed_adjacency(G: nx.DiGraph, nodelist: Sequence | None = None) -> np.ndarray:
-    """The (n, n) ``int8`` matrix of edge signs (+1, -1; 0 for no edge or unknown sign), no self-loops."""
+    """The (n, n) ``int8`` matrix of edge signs (+1, -1; 0 for no edge, no ``sign`` attribute or sign 0).
+
+    Self-loops are left out. Memory is O(n^2): fine for connectomes and networks of a few thousand nodes.
+    """
     if not G.is_directed():
         raise DataError("motif statistics need a directed graph", key="G", fix="pass a networkx.DiGraph")
-    S = nx.to_numpy_array(G, nodelist=nodelist, weight="sign", nonedge=0, dtype=np.int8)
-    np.fill_diagonal(S, 0)
-    return np.sign(S).astype(np.int8)
+    nodes = list(G) if nodelist is None else list(nodelist)
+    index = {node: k for k, node in enumerate(nodes)}
+    S = np.zeros((len(nodes), len(nodes)), dtype=np.int8)
+    for u, v, sign in G.edges(data="sign", default=0):
+        if u != v and u in index and v in index:
+            S[index[u], index[v]] = np.sign(sign)
+    return S
 
 
 def _census_array(A: np.ndarray) -> np.ndarray:

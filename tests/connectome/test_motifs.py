@@ -173,3 +173,12 @@ def test_bad_arguments(varshney: nx.DiGraph, kwargs: dict, key: str) -> None:
     with pytest.raises(ConfigError) as err:
         motif_significance(varshney, **{"motifs": ["ffl"], **kwargs})
     assert err.value.key == key and err.value.fix
+
+
+def test_edges_without_sign_count_as_unknown() -> None:
+    G = nx.DiGraph()
+    G.add_edges_from([("e1", "i"), ("e2", "i")], sign=1)
+    G.add_edges_from([("i", "e1"), ("i", "e2")], sign=-1)
+    assert count_motifs(G, ["lateral_inhibition"]) == {"lateral_inhibition": 1}
+    unsigned = nx.DiGraph(G.edges)
+    assert count_motifs(unsigned, ["lateral_inhibition", "xor"]) == {"lateral_inhibition": 0, "xor": 0}
