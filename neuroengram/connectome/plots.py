@@ -89,3 +89,28 @@ def activity_figure(
     fig.colorbar(image, ax=ax, label="rate (Hz)")
     top.set_title(title, fontsize=10)
     return fig
+
+
+def census_table_figure(census: Mapping[str, int], tables: Mapping[str, pd.DataFrame], title: str = "") -> Figure:
+    """The triad census as a table: count of each of the 16 classes, and per null model its mean +- SD and Z."""
+    header = ["triad", "N_real"]
+    for null in tables:
+        header += [f"{null}: mean ± SD", f"{null}: Z"]
+    rows = []
+    for name, count in census.items():
+        row = [name, f"{count:,}"]
+        for table in tables.values():
+            if name in table.index:
+                stats = table.loc[name]
+                row += [f"{stats.null_mean:,.1f} ± {stats.null_sd:,.1f}", f"{stats.z:.1f}"]
+            else:
+                row += ["", ""]
+        rows.append(row)
+    fig = Figure(figsize=(1.4 + 1.5 * (len(header) - 1), 0.3 * (len(rows) + 2)))
+    ax = fig.subplots()
+    ax.axis("off")
+    cells = ax.table(cellText=rows, colLabels=header, loc="center", cellLoc="right")
+    cells.auto_set_font_size(False)
+    cells.set_fontsize(8)
+    ax.set_title(title, fontsize=10)
+    return fig

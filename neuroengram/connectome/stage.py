@@ -8,7 +8,7 @@ the XOR and lateral-inhibition motifs against the sign-layer null. If the ``spik
 
 Writes ``connectome/motifs.npz`` (``triads``, ``census``, per null model ``z_<null>`` over ``motifs``, ``profile``
 and, when compared, ``spiking_profile``, ``spiking_census``), ``connectome/degrees.npz`` (``in_degree``,
-``out_degree``) and figures ``zscores``, ``degrees`` and ``profile_comparison``.
+``out_degree``) and figures ``census`` (table), ``zscores``, ``degrees`` and ``profile_comparison``.
 
 With ``simulate = true`` it also runs the connectome-constrained Brian2 network of
 :mod:`neuroengram.connectome.simulation` (the dataset's chemical synapses with the chosen signs, unknown signs
@@ -28,7 +28,13 @@ from pydantic import Field
 
 from neuroengram.connectome.loader import graph_from_weights, load_connectome
 from neuroengram.connectome.motifs import CONNECTED_TRIADS, motif_significance, significance_profile, triad_census
-from neuroengram.connectome.plots import activity_figure, degree_figure, profile_figure, zscore_figure
+from neuroengram.connectome.plots import (
+    activity_figure,
+    census_table_figure,
+    degree_figure,
+    profile_figure,
+    zscore_figure,
+)
 from neuroengram.connectome.simulation import SimConfig, decoding_accuracy, fill_unknown_signs, simulate_connectome
 from neuroengram.stages import StageContext, StageParams
 
@@ -137,6 +143,10 @@ def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool
             metrics[f"{name}_fold"] = float(signed.fold[name])
             metrics[f"{name}_p"] = float(signed.p_value[name])
     ctx.save_figure("zscores", zscore_figure(tables, title=f"{params.dataset}: motif Z-scores, {params.n_null} nulls"))
+    unsigned = {null: table for null, table in tables.items() if null != "sign"}
+    ctx.save_figure(
+        "census", census_table_figure(census, unsigned, title=f"{params.dataset}: triad census, {params.n_null} nulls")
+    )
 
     in_deg = np.array([d for _, d in graph.in_degree()])
     out_deg = np.array([d for _, d in graph.out_degree()])

@@ -45,7 +45,7 @@ def test_quickstart_default_with_spiking(tmp_path: Path) -> None:
         assert arrays["census"][list(arrays["triads"]).index("030T")] == 1453
         assert arrays["profile"].shape == arrays["spiking_profile"].shape == (len(CONNECTED_TRIADS),)
         assert arrays["z_mutual"].shape == arrays["motifs"].shape
-    for name in ("zscores", "degrees", "profile_comparison"):
+    for name in ("census", "zscores", "degrees", "profile_comparison"):
         assert (out / "figures" / f"{name}.png").stat().st_size > 1000
     again = stage.run(stage.Params(n_null=12), StageContext("connectome", seed=5, point_dir=tmp_path / "b"))
     assert again["ffl_z_mutual"] == metrics["ffl_z_mutual"]  # seeded
