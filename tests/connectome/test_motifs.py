@@ -182,3 +182,11 @@ def test_edges_without_sign_count_as_unknown() -> None:
     assert count_motifs(G, ["lateral_inhibition"]) == {"lateral_inhibition": 1}
     unsigned = nx.DiGraph(G.edges)
     assert count_motifs(unsigned, ["lateral_inhibition", "xor"]) == {"lateral_inhibition": 0, "xor": 0}
+
+
+def test_xor_with_the_presynaptic_transmitter_rule() -> None:
+    """Brief: ACh/Glu -> +, GABA -> - on the same edges gives 2900 + / 241 - edges and 87093 XOR copies."""
+    G = load_connectome("fenyves2020", sign="transmitter")
+    signs = [s for *_, s in G.edges(data="sign")]
+    assert (signs.count(1), signs.count(-1)) == (2900, 241)
+    assert count_motifs(G, ["xor"]) == {"xor": 87093}
