@@ -24,6 +24,7 @@ from dataclasses import fields
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import Field
 
 from neuroengram.connectome.loader import graph_from_weights, load_connectome
@@ -154,43 +155,53 @@ def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool
     ctx.save_figure("degrees", degree_figure(in_deg, out_deg, title=params.dataset))
 
     if params.compare_with_spiking and (ctx.point_dir / "spiking" / "weights.npz").is_file():
-        weights = ctx.load_arrays("spiking", "weights")
-        sim = graph_from_weights(weights["pre"], weights["post"], weights["weight"], int(weights["n_neurons"]))
-        null = params.nulls[0]
-        sim_table = motif_significance(
-            sim,
-            CONNECTED_TRIADS,
-            null,
-            params.n_null,
-            params.swaps_per_edge,
-            rng,
-            progress=lambda it: ctx.progress(it, "spiking null", params.n_null),
-        )
-        sim_profile = significance_profile(sim_table.z)
-        arrays["spiking_profile"] = sim_profile
-        arrays["spiking_census"] = np.array(list(triad_census(sim).values()))
-        correlation = float(np.corrcoef(profile, sim_profile)[0, 1]) if sim_profile.any() else float("nan")
-        metrics.update(
-            {
-                "spiking_n_edges": sim.number_of_edges(),
-                "spiking_ffl_z": float(sim_table.z["030T"]),
-                "spiking_z_norm": float(np.linalg.norm(np.nan_to_num(sim_table.z))),
-                "worm_z_norm": float(np.linalg.norm(np.nan_to_num(tables[null].z[list(CONNECTED_TRIADS)]))),
-                "profile_correlation": correlation,
-            }
-        )
-        ctx.save_figure(
-            "profile_comparison",
-            profile_figure(
-                CONNECTED_TRIADS,
-                {params.dataset: profile, "spiking network": sim_profile},
-                title=f"triad significance profiles ({null} null), r = {correlation:.2f}",
-            ),
-        )
+        metrics.update(_compare_with_spiking(params, ctx, tables[params.nulls[0]], arrays, rng))
     ctx.save_arrays("motifs", **arrays)
     if params.simulate:
         metrics.update(_simulate(params, ctx))
     return metrics
+
+
+def _compare_with_spiking(
+    params: Params, ctx: StageContext, worm: pd.DataFrame, arrays: dict[str, np.ndarray], rng: np.random.Generator
+) -> dict[str, float | int | str | bool]:
+    """Triad significance profile of ``spiking/weights.npz`` (same null model) against the worm's ``worm`` table.
+
+    Adds ``spiking_profile`` and ``spiking_census`` to ``arrays``, saves the ``profile_comparison`` figure and
+    returns the comparison metrics (``*_z_norm`` tells whether a profile is signal or normalised noise).
+    """
+    weights = ctx.load_arrays("spiking", "weights")
+    sim = graph_from_weights(weights["pre"], weights["post"], weights["weight"], int(weights["n_neurons"]))
+    null = params.nulls[0]
+    sim_table = motif_significance(
+        sim,
+        CONNECTED_TRIADS,
+        null,
+        params.n_null,
+        params.swaps_per_edge,
+        rng,
+        progress=lambda it: ctx.progress(it, "spiking null", params.n_null),
+    )
+    worm_z = worm.z[list(CONNECTED_TRIADS)]
+    profile, sim_profile = significance_profile(worm_z), significance_profile(sim_table.z)
+    arrays["spiking_profile"] = sim_profile
+    arrays["spiking_census"] = np.array(list(triad_census(sim).values()))
+    correlation = float(np.corrcoef(profile, sim_profile)[0, 1]) if sim_profile.any() else float("nan")
+    ctx.save_figure(
+        "profile_comparison",
+        profile_figure(
+            CONNECTED_TRIADS,
+            {params.dataset: profile, "spiking network": sim_profile},
+            title=f"triad significance profiles ({null} null), r = {correlation:.2f}",
+        ),
+    )
+    return {
+        "spiking_n_edges": sim.number_of_edges(),
+        "spiking_ffl_z": float(sim_table.z["030T"]),
+        "spiking_z_norm": float(np.linalg.norm(np.nan_to_num(sim_table.z))),
+        "worm_z_norm": float(np.linalg.norm(np.nan_to_num(worm_z))),
+        "profile_correlation": correlation,
+    }
 
 
 def _simulate(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool]:
