@@ -86,7 +86,7 @@ def activity_figure(
     ax.axhline(int(is_sensory.sum()), color="white", lw=0.8)
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("neuron (sensory first)")
-    fig.colorbar(image, ax=ax, label="rate (Hz)")
+    fig.colorbar(image, ax=[top, ax], label="rate (Hz)")
     top.set_title(title, fontsize=10)
     return fig
 
