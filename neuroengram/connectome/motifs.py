@@ -8,6 +8,7 @@ Counts (all on the simple directed graph: self-loops ignored, multi-edges imposs
   Milo et al. 2002 (Science 298:824) and mfinder / igraph ``motifs_randesu``.
 - **XOR** (de Lucas et al., arXiv:2406.09940): 6 nodes, excitatory 1->2, 1->6, 3->4, 3->6, 2->5, 4->5 and
   inhibitory 6->2, 6->4; non-induced, each copy counted once (the automorphism (1 3)(2 4) divided out).
+  ``"xor_induced"``: the copies whose 6 nodes carry no other signed edge (edges of sign 0 are ignored).
 - **lateral inhibition**: excitatory e1->i, e2->i and inhibitory i->e1, i->e2 (a shared inhibitory interneuron
   feeding back onto two excitatory inputs); non-induced, the swap e1 <-> e2 divided out. This is one of two
   readings of the term in de Lucas et al. (who give no machine-readable definition).
@@ -88,11 +89,19 @@ def _xor(S: np.ndarray) -> int:
     return int(_kernels.xor_motif((S == 1).astype(np.uint8), (S == -1).astype(np.uint8)))
 
 
+def _xor_induced(S: np.ndarray) -> int:
+    return int(_kernels.xor_motif_induced((S == 1).astype(np.uint8), (S == -1).astype(np.uint8)))
+
+
 _UNSIGNED: dict[str, Callable[[np.ndarray], int]] = {
     "bifan": lambda A: int(_kernels.bifan(A)),
     "biparallel": lambda A: int(_kernels.biparallel(A)),
 }
-_SIGNED: dict[str, Callable[[np.ndarray], int]] = {"xor": _xor, "lateral_inhibition": _lateral_inhibition}
+_SIGNED: dict[str, Callable[[np.ndarray], int]] = {
+    "xor": _xor,
+    "xor_induced": _xor_induced,
+    "lateral_inhibition": _lateral_inhibition,
+}
 MOTIFS: tuple[str, ...] = (*TRIAD_NAMES, "ffl", *_UNSIGNED, *_SIGNED)
 """Motif names accepted by :func:`count_motifs` and :func:`motif_significance` (``"ffl"`` = ``"030T"``)."""
 
