@@ -34,18 +34,23 @@ def main() -> None:
     rng = np.random.default_rng(2)
     start = time.perf_counter()
     for _ in range(args.reference_samples):
-        H = nx.directed_edge_swap(G.copy(), nswap=G.number_of_edges(), max_tries=100 * G.number_of_edges(),
-                                  seed=int(rng.integers(2**31)))
+        H = nx.directed_edge_swap(
+            G.copy(), nswap=G.number_of_edges(), max_tries=100 * G.number_of_edges(), seed=int(rng.integers(2**31))
+        )
         nx.triadic_census(H)
     reference = (time.perf_counter() - start) / args.reference_samples
 
     ffl = TRIAD_NAMES.index("030T")
     per_sample = ours / args.samples
-    print(f"ours: {args.samples} mutual-null samples (10 swaps/edge) + 16-class census: {ours:.2f} s "
-          f"({1000 * per_sample:.2f} ms/sample); FFL {real[ffl]} vs {samples[:, ffl].mean():.1f} +- "
-          f"{samples[:, ffl].std(ddof=1):.1f}")
-    print(f"networkx reference (directed_edge_swap nswap=E + triadic_census): {1000 * reference:.1f} ms/sample "
-          f"over {args.reference_samples} samples -> {reference * args.samples:.0f} s for {args.samples}")
+    print(
+        f"ours: {args.samples} mutual-null samples (10 swaps/edge) + 16-class census: {ours:.2f} s "
+        f"({1000 * per_sample:.2f} ms/sample); FFL {real[ffl]} vs {samples[:, ffl].mean():.1f} +- "
+        f"{samples[:, ffl].std(ddof=1):.1f}"
+    )
+    print(
+        f"networkx reference (directed_edge_swap nswap=E + triadic_census): {1000 * reference:.1f} ms/sample "
+        f"over {args.reference_samples} samples -> {reference * args.samples:.0f} s for {args.samples}"
+    )
     print(f"speed-up: {reference / per_sample:.1f}x")
 
 

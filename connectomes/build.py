@@ -96,8 +96,9 @@ def matrix_edges(sheet: pd.DataFrame, kind: str) -> pd.DataFrame:
     post = [canonical(sheet.iat[2, j]) for j in cols]
     values = sheet.iloc[rows, cols].apply(pd.to_numeric, errors="raise").fillna(0).to_numpy()
     i, j = np.nonzero(values)
-    return pd.DataFrame({"pre": np.array(pre)[i], "post": np.array(post)[j], "kind": kind,
-                         "synapses": values[i, j].astype(int)})
+    return pd.DataFrame(
+        {"pre": np.array(pre)[i], "post": np.array(post)[j], "kind": kind, "synapses": values[i, j].astype(int)}
+    )
 
 
 def cook2019_herm() -> pd.DataFrame:
@@ -126,8 +127,13 @@ FENYVES = "journal.pcbi.1007974.s003.xlsx"
 
 
 def fenyves2020_signs() -> pd.DataFrame:
-    raw = pd.read_excel(package_data("wormneuroatlas") / FENYVES, sheet_name="5. Sign prediction", header=None,
-                        skiprows=2, usecols=[0, 3, 4, 16])
+    raw = pd.read_excel(
+        package_data("wormneuroatlas") / FENYVES,
+        sheet_name="5. Sign prediction",
+        header=None,
+        skiprows=2,
+        usecols=[0, 3, 4, 16],
+    )
     raw.columns = ["pre", "post", "synapses", "polarity"]
     raw["pre"] = raw.pre.map(canonical)
     raw["post"] = raw.post.map(canonical)
@@ -145,14 +151,16 @@ def cells(names: set[str]) -> pd.DataFrame:
     for name in sorted(names):
         neuron = is_any_neuron(name)
         cell_class = sim[get_SIM_class(name)] if neuron else ("muscle" if is_potential_muscle(name) else "other")
-        rows.append({
-            "cell": name,
-            "is_neuron": int(neuron),
-            "cell_class": cell_class,
-            "pharyngeal": int(name in PHARYNGEAL_NEURONS),
-            "transmitter": nt["Dominant NT"].get(name, np.nan) if neuron else np.nan,
-            "transmitter_alt": nt["Alternative NT"].get(name, np.nan) if neuron else np.nan,
-        })
+        rows.append(
+            {
+                "cell": name,
+                "is_neuron": int(neuron),
+                "cell_class": cell_class,
+                "pharyngeal": int(name in PHARYNGEAL_NEURONS),
+                "transmitter": nt["Dominant NT"].get(name, np.nan) if neuron else np.nan,
+                "transmitter_alt": nt["Alternative NT"].get(name, np.nan) if neuron else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -179,8 +187,12 @@ def main() -> None:
         print(f"{filename}: {len(table)} rows")
     text = README.read_text()
     table_md = "\n".join(lines)
-    text = re.sub(r"(<!-- files:start -->\n).*?(<!-- files:end -->)", lambda m: m[1] + table_md + "\n" + m[2], text,
-                  flags=re.DOTALL)
+    text = re.sub(
+        r"(<!-- files:start -->\n).*?(<!-- files:end -->)",
+        lambda m: m[1] + table_md + "\n" + m[2],
+        text,
+        flags=re.DOTALL,
+    )
     README.write_text(text)
 
 

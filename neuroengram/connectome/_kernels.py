@@ -30,7 +30,7 @@ def triad_census(A: np.ndarray, code_to_class: np.ndarray) -> np.ndarray:
                 size += 1
                 # count each connected triad once: from its smallest dyad (v, u) in the Batagelj-Mrvar order
                 if u < w or (v < w < u and not in_v):
-                    code = (A[v, u] + 2 * A[u, v] + 4 * A[v, w] + 8 * A[w, v] + 16 * A[u, w] + 32 * A[w, u])
+                    code = A[v, u] + 2 * A[u, v] + 4 * A[v, w] + 8 * A[w, v] + 16 * A[u, w] + 32 * A[w, u]
                     census[code_to_class[code]] += 1
             if A[v, u] != 0 and A[u, v] != 0:
                 census[2] += n - size - 2  # 102
@@ -190,3 +190,43 @@ def switch_mutual(A: np.ndarray, src: np.ndarray, dst: np.ndarray, picks: np.nda
         dst[j] = b
         accepted += 1
     return accepted
+
+
+@njit(cache=True)
+def xor_motif_induced(E: np.ndarray, inh: np.ndarray) -> int:
+    """Induced XOR motif count: as :func:`xor_motif`, but the 6 nodes carry no signed edge besides the motif's 8."""
+    n = E.shape[0]
+    S = (E != 0) | (inh != 0)
+    members = np.empty((3, n), dtype=np.int64)
+    total = 0
+    for h in range(n):
+        for r2 in range(n):
+            if inh[h, r2] == 0 or r2 == h or S[r2, h]:
+                continue
+            for r4 in range(r2 + 1, n):
+                if inh[h, r4] == 0 or r4 == h or S[r4, h] or S[r2, r4] or S[r4, r2]:
+                    continue
+                sizes = np.zeros(3, dtype=np.int64)
+                for x in range(n):
+                    if x == h or x == r2 or x == r4:
+                        continue
+                    if E[x, r2] and E[x, h] and not (S[r2, x] or S[h, x] or S[x, r4] or S[r4, x]):
+                        members[0, sizes[0]] = x
+                        sizes[0] += 1
+                    if E[x, r4] and E[x, h] and not (S[r4, x] or S[h, x] or S[x, r2] or S[r2, x]):
+                        members[1, sizes[1]] = x
+                        sizes[1] += 1
+                    if E[r2, x] and E[r4, x] and not (S[x, r2] or S[x, r4] or S[h, x] or S[x, h]):
+                        members[2, sizes[2]] = x
+                        sizes[2] += 1
+                for ia in range(sizes[0]):
+                    a = members[0, ia]
+                    for ib in range(sizes[1]):
+                        b = members[1, ib]
+                        if a == b or S[a, b] or S[b, a]:
+                            continue
+                        for ic in range(sizes[2]):
+                            c = members[2, ic]
+                            if c != a and c != b and not (S[a, c] or S[c, a] or S[b, c] or S[c, b]):
+                                total += 1
+    return total

@@ -58,8 +58,14 @@ def info(dataset: str, synapses: str, sign: str, min_synapses: int, as_json: boo
 
 @connectome.command("motifs")
 @click.argument("dataset")
-@click.option("--motif", "motifs", multiple=True, default=("ffl", "bifan", "biparallel"), show_default=True,
-              help=f"repeatable; any of {', '.join(MOTIFS)}")
+@click.option(
+    "--motif",
+    "motifs",
+    multiple=True,
+    default=("ffl", "bifan", "biparallel"),
+    show_default=True,
+    help=f"repeatable; any of {', '.join(MOTIFS)}",
+)
 @click.option("--null", default="mutual", show_default=True, help=f"null model: {', '.join(NULL_MODELS)}")
 @click.option("--samples", default=100, show_default=True, type=int, help="number of null graphs")
 @click.option("--swaps-per-edge", default=10.0, show_default=True, type=float, help="switch attempts per edge")
@@ -68,16 +74,29 @@ def info(dataset: str, synapses: str, sign: str, min_synapses: int, as_json: boo
 @click.option("--sign", default="fenyves2020", show_default=True, help=f"one of {', '.join(_SIGN_CHOICES)}")
 @click.option("--min-synapses", default=1, show_default=True, type=int, help="drop weaker connections")
 @click.option("--json", "as_json", is_flag=True, help="print machine-readable JSON")
-def motifs_command(dataset: str, motifs: tuple[str, ...], null: str, samples: int, swaps_per_edge: float, seed: int,
-                   synapses: str, sign: str, min_synapses: int, as_json: bool) -> None:
+def motifs_command(
+    dataset: str,
+    motifs: tuple[str, ...],
+    null: str,
+    samples: int,
+    swaps_per_edge: float,
+    seed: int,
+    synapses: str,
+    sign: str,
+    min_synapses: int,
+    as_json: bool,
+) -> None:
     """Motif counts of DATASET against null graphs: N_real, null mean and SD, Z, fold, empirical p."""
     G = _load(dataset, synapses, sign, min_synapses)
     table = motif_significance(G, motifs, null, samples, swaps_per_edge, seed)
     if as_json:
-        rows = {name: {k: None if math.isnan(v) else v for k, v in row.items()} for name, row in
-                table.to_dict(orient="index").items()}
-        click.echo(json.dumps({"dataset": dataset, "null": null, "samples": samples, "seed": seed, "motifs": rows},
-                              indent=2))
+        rows = {
+            name: {k: None if math.isnan(v) else v for k, v in row.items()}
+            for name, row in table.to_dict(orient="index").items()
+        }
+        click.echo(
+            json.dumps({"dataset": dataset, "null": null, "samples": samples, "seed": seed, "motifs": rows}, indent=2)
+        )
         return
     click.echo(f"{dataset}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges; {samples} {null}-null graphs")
     click.echo(table.to_string(float_format=lambda x: f"{x:.4g}"))

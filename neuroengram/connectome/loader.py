@@ -114,19 +114,28 @@ def _read_csv(path: Path, columns: tuple[Column, ...]) -> tuple[tuple, ...]:
             header = next(reader, None)
             expected = [c.name for c in columns]
             if header != expected:
-                raise DataError(f"{path}, line 1: header {header} is not {expected}", key="connectome data",
-                                fix="restore the file from the repository or rerun connectomes/build.py")
+                raise DataError(
+                    f"{path}, line 1: header {header} is not {expected}",
+                    key="connectome data",
+                    fix="restore the file from the repository or rerun connectomes/build.py",
+                )
             rows = [_parse_row(row, columns, path, reader.line_num) for row in reader]
     except (OSError, UnicodeDecodeError, csv.Error) as err:
-        raise DataError(f"{path}: cannot read ({err})", key="connectome data",
-                        fix="restore the file from the repository or rerun connectomes/build.py") from err
+        raise DataError(
+            f"{path}: cannot read ({err})",
+            key="connectome data",
+            fix="restore the file from the repository or rerun connectomes/build.py",
+        ) from err
     return tuple(rows)
 
 
 def _parse_row(row: list[str], columns: tuple[Column, ...], path: Path, line: int) -> tuple:
     def bad(what: str) -> DataError:
-        return DataError(f"{path}, line {line}: {what}", key="connectome data",
-                         fix="the file is corrupted or truncated: restore it or rerun connectomes/build.py")
+        return DataError(
+            f"{path}, line {line}: {what}",
+            key="connectome data",
+            fix="the file is corrupted or truncated: restore it or rerun connectomes/build.py",
+        )
 
     if len(row) != len(columns):
         raise bad(f"{len(row)} fields, expected {len(columns)}")
@@ -154,8 +163,13 @@ def _parse_row(row: list[str], columns: tuple[Column, ...], path: Path, line: in
 def cell_table() -> dict[str, dict[str, object]]:
     """Cell name -> ``{"is_neuron", "cell_class", "pharyngeal", "transmitter", "transmitter_alt"}``."""
     return {
-        cell: {"is_neuron": bool(neuron), "cell_class": cls, "pharyngeal": bool(phar), "transmitter": nt or "",
-               "transmitter_alt": alt or ""}
+        cell: {
+            "is_neuron": bool(neuron),
+            "cell_class": cls,
+            "pharyngeal": bool(phar),
+            "transmitter": nt or "",
+            "transmitter_alt": alt or "",
+        }
         for cell, neuron, cls, phar, nt, alt in read_table(CELLS_FILE, CELL_COLUMNS)
     }
 
@@ -175,8 +189,9 @@ def _edge_rows(dataset: str) -> tuple[tuple, ...]:
 def _choice(value: object, choices: Iterable[object], key: str) -> None:
     choices = tuple(choices)
     if value not in choices:
-        raise ConfigError(f"{value!r} is not a valid {key}", key=key,
-                          fix=f"use one of {', '.join(repr(c) for c in choices)}")
+        raise ConfigError(
+            f"{value!r} is not a valid {key}", key=key, fix=f"use one of {', '.join(repr(c) for c in choices)}"
+        )
 
 
 def load_connectome(
@@ -225,19 +240,28 @@ def load_connectome(
     _choice(sign, SIGNS, "sign")
     _choice(glutamate_sign, (1, -1), "glutamate_sign")
     if not isinstance(min_synapses, int) or isinstance(min_synapses, bool) or min_synapses < 1:
-        raise ConfigError(f"min_synapses must be an integer >= 1, got {min_synapses!r}", key="min_synapses",
-                          fix="use 1 to keep every connection")
+        raise ConfigError(
+            f"min_synapses must be an integer >= 1, got {min_synapses!r}",
+            key="min_synapses",
+            fix="use 1 to keep every connection",
+        )
 
     info = cell_table()
     if dataset == "fenyves2020" and synapses != "chemical":
-        raise ConfigError("dataset 'fenyves2020' has chemical synapses only", key="synapses",
-                          fix="use synapses='chemical', or dataset 'cook2019_herm' for gap junctions")
+        raise ConfigError(
+            "dataset 'fenyves2020' has chemical synapses only",
+            key="synapses",
+            fix="use synapses='chemical', or dataset 'cook2019_herm' for gap junctions",
+        )
     edges = _edge_rows(dataset)
     names = sorted({name for pre, post, _, _ in edges for name in (pre, post)})
     unknown = [n for n in names if n not in info]
     if unknown:
-        raise DataError(f"{DATASETS[dataset]} names cells missing from {CELLS_FILE}: {unknown[:5]}",
-                        key="connectome data", fix="rerun connectomes/build.py")
+        raise DataError(
+            f"{DATASETS[dataset]} names cells missing from {CELLS_FILE}: {unknown[:5]}",
+            key="connectome data",
+            fix="rerun connectomes/build.py",
+        )
     keep = {n for n in names if info[n]["is_neuron"] or not neurons_only}
     if cells is not None:
         wanted = list(cells)
@@ -246,8 +270,10 @@ def load_connectome(
                 close = difflib.get_close_matches(name, sorted(keep), n=3)
                 hint = f"did you mean {', '.join(close)}? " if close else ""
                 raise ConfigError(
-                    f"{name!r} is not a {'neuron' if neurons_only else 'cell'} of {dataset}", key="cells",
-                    fix=f"{hint}valid names ({len(keep)}): {', '.join(sorted(keep))}")
+                    f"{name!r} is not a {'neuron' if neurons_only else 'cell'} of {dataset}",
+                    key="cells",
+                    fix=f"{hint}valid names ({len(keep)}): {', '.join(sorted(keep))}",
+                )
         keep = set(wanted)
 
     if sign == "fenyves2020":
@@ -261,6 +287,7 @@ def load_connectome(
         def sign_of(pre: str, post: str) -> int:
             return table.get(str(info[pre]["transmitter"]), 0)
     else:
+
         def sign_of(pre: str, post: str) -> int:
             return 0
 
@@ -282,8 +309,13 @@ def load_connectome(
             _add(graph, pre, post, kind, count, 0)
             if pre != post:
                 _add(graph, post, pre, kind, count, 0)
-    log.info("%s: kept %d edges on %d nodes; rows dropped: %s", dataset, graph.number_of_edges(),
-             graph.number_of_nodes(), ", ".join(f"{n} {what}" for what, n in dropped.items() if what != "other kind"))
+    log.info(
+        "%s: kept %d edges on %d nodes; rows dropped: %s",
+        dataset,
+        graph.number_of_edges(),
+        graph.number_of_nodes(),
+        ", ".join(f"{n} {what}" for what, n in dropped.items() if what != "other kind"),
+    )
     return graph
 
 
@@ -305,11 +337,17 @@ def graph_from_weights(pre: np.ndarray, post: np.ndarray, weight: np.ndarray, n_
     """
     pre, post, weight = (np.asarray(x).ravel() for x in (pre, post, weight))
     if not (pre.shape == post.shape == weight.shape):
-        raise DataError(f"pre, post and weight differ in length ({pre.size}, {post.size}, {weight.size})",
-                        key="weights", fix="pass the arrays of one weights.npz")
+        raise DataError(
+            f"pre, post and weight differ in length ({pre.size}, {post.size}, {weight.size})",
+            key="weights",
+            fix="pass the arrays of one weights.npz",
+        )
     if pre.size and (min(pre.min(), post.min()) < 0 or max(pre.max(), post.max()) >= n_neurons):
-        raise DataError(f"neuron indices outside 0..{n_neurons - 1}", key="weights",
-                        fix="n_neurons must exceed every index in pre and post")
+        raise DataError(
+            f"neuron indices outside 0..{n_neurons - 1}",
+            key="weights",
+            fix="n_neurons must exceed every index in pre and post",
+        )
     graph = nx.DiGraph(dataset="simulation", synapses="chemical", sign_source="weights")
     graph.add_nodes_from(range(int(n_neurons)))
     for i, j, w in zip(pre.tolist(), post.tolist(), weight.tolist(), strict=True):

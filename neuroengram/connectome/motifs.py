@@ -8,6 +8,7 @@ Counts (all on the simple directed graph: self-loops ignored, multi-edges imposs
   Milo et al. 2002 (Science 298:824) and mfinder / igraph ``motifs_randesu``.
 - **XOR** (de Lucas et al., arXiv:2406.09940): 6 nodes, excitatory 1->2, 1->6, 3->4, 3->6, 2->5, 4->5 and
   inhibitory 6->2, 6->4; non-induced, each copy counted once (the automorphism (1 3)(2 4) divided out).
+  ``"xor_induced"``: the copies whose 6 nodes carry no other signed edge (edges of sign 0 are ignored).
 - **lateral inhibition**: excitatory e1->i, e2->i and inhibitory i->e1, i->e2 (a shared inhibitory interneuron
   feeding back onto two excitatory inputs); non-induced, the swap e1 <-> e2 divided out. This is one of two
   readings of the term in de Lucas et al. (who give no machine-readable definition).
@@ -18,7 +19,7 @@ Null models (randomised graphs, each from ``swaps_per_edge * E`` switch attempts
 
 - ``"mutual"``: in/out degrees and every node's number of mutual (reciprocal) partners preserved, by switching
   one-way edges only with one-way edges (never creating a new mutual pair) and mutual pairs with mutual pairs;
-  mfinder's default.
+  mfinder's default (Milo et al. 2002: each node keeps its numbers of incoming, outgoing and mutual edges).
 - ``"degree"``: in/out degrees preserved, mutual pairs not (plain directed edge switching).
 - ``"sign"``: in/out degrees preserved within each sign layer (+1, -1, 0 switched separately); for signed motifs.
 
@@ -55,12 +56,19 @@ def adjacency(G: nx.DiGraph, nodelist: Sequence | None = None) -> np.ndarray:
 
 
 def signed_adjacency(G: nx.DiGraph, nodelist: Sequence | None = None) -> np.ndarray:
-    """The (n, n) ``int8`` matrix of edge signs (+1, -1; 0 for no edge or unknown sign), no self-loops."""
+    """The (n, n) ``int8`` matrix of edge signs (+1, -1; 0 for no edge, no ``sign`` attribute or sign 0).
+
+    Self-loops are left out. Memory is O(n^2): fine for connectomes and networks of a few thousand nodes.
+    """
     if not G.is_directed():
         raise DataError("motif statistics need a directed graph", key="G", fix="pass a networkx.DiGraph")
-    S = nx.to_numpy_array(G, nodelist=nodelist, weight="sign", nonedge=0, dtype=np.int8)
-    np.fill_diagonal(S, 0)
-    return np.sign(S).astype(np.int8)
+    nodes = list(G) if nodelist is None else list(nodelist)
+    index = {node: k for k, node in enumerate(nodes)}
+    S = np.zeros((len(nodes), len(nodes)), dtype=np.int8)
+    for u, v, sign in G.edges(data="sign", default=0):
+        if u != v and u in index and v in index:
+            S[index[u], index[v]] = np.sign(sign)
+    return S
 
 
 def _census_array(A: np.ndarray) -> np.ndarray:
@@ -81,11 +89,19 @@ def _xor(S: np.ndarray) -> int:
     return int(_kernels.xor_motif((S == 1).astype(np.uint8), (S == -1).astype(np.uint8)))
 
 
+def _xor_induced(S: np.ndarray) -> int:
+    return int(_kernels.xor_motif_induced((S == 1).astype(np.uint8), (S == -1).astype(np.uint8)))
+
+
 _UNSIGNED: dict[str, Callable[[np.ndarray], int]] = {
     "bifan": lambda A: int(_kernels.bifan(A)),
     "biparallel": lambda A: int(_kernels.biparallel(A)),
 }
-_SIGNED: dict[str, Callable[[np.ndarray], int]] = {"xor": _xor, "lateral_inhibition": _lateral_inhibition}
+_SIGNED: dict[str, Callable[[np.ndarray], int]] = {
+    "xor": _xor,
+    "xor_induced": _xor_induced,
+    "lateral_inhibition": _lateral_inhibition,
+}
 MOTIFS: tuple[str, ...] = (*TRIAD_NAMES, "ffl", *_UNSIGNED, *_SIGNED)
 """Motif names accepted by :func:`count_motifs` and :func:`motif_significance` (``"ffl"`` = ``"030T"``)."""
 
@@ -130,8 +146,11 @@ class _Randomiser:
         if null not in NULL_MODELS:
             raise ConfigError(f"unknown null model {null!r}", key="null", fix=f"use one of {', '.join(NULL_MODELS)}")
         if not swaps_per_edge > 0:
-            raise ConfigError(f"swaps_per_edge must be > 0, got {swaps_per_edge}", key="swaps_per_edge",
-                              fix="use 10 (enough for mixing on the worm connectome)")
+            raise ConfigError(
+                f"swaps_per_edge must be > 0, got {swaps_per_edge}",
+                key="swaps_per_edge",
+                fix="use 10 (enough for mixing on the worm connectome)",
+            )
         self.A, self.S, self.null, self.q = A, S, null, swaps_per_edge
         src, dst = np.nonzero(A)
         if null == "mutual":
@@ -165,8 +184,9 @@ class _Randomiser:
         return A, S
 
 
-def random_reference(G: nx.DiGraph, null: str = "mutual", swaps_per_edge: float = 10.0,
-                     seed: int | np.random.Generator | None = None) -> nx.DiGraph:
+def random_reference(
+    G: nx.DiGraph, null: str = "mutual", swaps_per_edge: float = 10.0, seed: int | np.random.Generator | None = None
+) -> nx.DiGraph:
     """One randomised copy of ``G`` under a null model (see the module docstring); self-loops are dropped.
 
     Edge attribute ``sign`` is kept per layer for ``null="sign"`` and dropped otherwise.
@@ -184,18 +204,30 @@ def random_reference(G: nx.DiGraph, null: str = "mutual", swaps_per_edge: float 
     return H
 
 
-def null_counts(G: nx.DiGraph, motifs: Iterable[str], null: str = "mutual", n_samples: int = 100,
-                swaps_per_edge: float = 10.0, seed: int | np.random.Generator | None = None,
-                progress: Callable[[Iterable[int]], Iterable[int]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def null_counts(
+    G: nx.DiGraph,
+    motifs: Iterable[str],
+    null: str = "mutual",
+    n_samples: int = 100,
+    swaps_per_edge: float = 10.0,
+    seed: int | np.random.Generator | None = None,
+    progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Motif counts in ``G`` and in ``n_samples`` null graphs: ``(real (k,), null (n_samples, k))``."""
     motifs = _check_motifs(motifs)
     if not isinstance(n_samples, int) or n_samples < 2:
-        raise ConfigError(f"n_samples must be an integer >= 2, got {n_samples!r}", key="n_samples",
-                          fix="use 100 or more for a Z-score, 1000 for empirical p-values below 0.01")
+        raise ConfigError(
+            f"n_samples must be an integer >= 2, got {n_samples!r}",
+            key="n_samples",
+            fix="use 100 or more for a Z-score, 1000 for empirical p-values below 0.01",
+        )
     signed = [m for m in motifs if m in _SIGNED]
     if signed and null != "sign":
-        raise ConfigError(f"signed motifs {signed} need the sign-layer null model, not {null!r}", key="null",
-                          fix="use null='sign', or count signed and unsigned motifs in separate calls")
+        raise ConfigError(
+            f"signed motifs {signed} need the sign-layer null model, not {null!r}",
+            key="null",
+            fix="use null='sign', or count signed and unsigned motifs in separate calls",
+        )
     nodes = list(G)
     A, S = adjacency(G, nodes), signed_adjacency(G, nodes)
     randomiser = _Randomiser(A, S, null, swaps_per_edge)
@@ -220,14 +252,21 @@ def significance_table(motifs: Sequence[str], real: np.ndarray, samples: np.ndar
     over = (samples >= real).sum(axis=0)
     under = (samples <= real).sum(axis=0)
     p = (1 + np.where(np.nan_to_num(z) >= 0, over, under)) / (1 + len(samples))
-    return pd.DataFrame({"n_real": real, "null_mean": mean, "null_sd": sd, "z": z, "fold": fold, "p_value": p},
-                        index=pd.Index(list(motifs), name="motif"))
+    return pd.DataFrame(
+        {"n_real": real, "null_mean": mean, "null_sd": sd, "z": z, "fold": fold, "p_value": p},
+        index=pd.Index(list(motifs), name="motif"),
+    )
 
 
-def motif_significance(G: nx.DiGraph, motifs: Iterable[str] = ("ffl", "bifan", "biparallel"), null: str = "mutual",
-                       n_samples: int = 100, swaps_per_edge: float = 10.0,
-                       seed: int | np.random.Generator | None = None,
-                       progress: Callable[[Iterable[int]], Iterable[int]] | None = None) -> pd.DataFrame:
+def motif_significance(
+    G: nx.DiGraph,
+    motifs: Iterable[str] = ("ffl", "bifan", "biparallel"),
+    null: str = "mutual",
+    n_samples: int = 100,
+    swaps_per_edge: float = 10.0,
+    seed: int | np.random.Generator | None = None,
+    progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
+) -> pd.DataFrame:
     """Motif counts of ``G`` against ``n_samples`` null graphs; a table as in :func:`significance_table`."""
     motifs = _check_motifs(motifs)
     real, samples = null_counts(G, motifs, null, n_samples, swaps_per_edge, seed, progress)

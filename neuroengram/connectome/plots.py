@@ -65,8 +65,9 @@ def profile_figure(triads: Sequence[str], profiles: Mapping[str, np.ndarray], ti
     return fig
 
 
-def activity_figure(rates: np.ndarray, labels: np.ndarray, is_sensory: np.ndarray, bin_ms: float,
-                    title: str = "") -> Figure:
+def activity_figure(
+    rates: np.ndarray, labels: np.ndarray, is_sensory: np.ndarray, bin_ms: float, title: str = ""
+) -> Figure:
     """Rates (Hz) of all neurons over time, sensory neurons on top, with the stimulus pattern per bin above."""
     order = np.argsort(~is_sensory, kind="stable")
     fig = Figure(figsize=(7.0, 4.5))
@@ -75,11 +76,41 @@ def activity_figure(rates: np.ndarray, labels: np.ndarray, is_sensory: np.ndarra
     top.imshow(labels[None, :], aspect="auto", cmap="tab10", interpolation="nearest", extent=extent)
     top.set_yticks([])
     top.set_ylabel("pattern", rotation=0, ha="right", fontsize=8)
-    image = ax.imshow(rates[:, order].T, aspect="auto", cmap="viridis", interpolation="nearest",
-                      extent=(0, rates.shape[0] * bin_ms, rates.shape[1], 0))
+    image = ax.imshow(
+        rates[:, order].T,
+        aspect="auto",
+        cmap="viridis",
+        interpolation="nearest",
+        extent=(0, rates.shape[0] * bin_ms, rates.shape[1], 0),
+    )
     ax.axhline(int(is_sensory.sum()), color="white", lw=0.8)
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("neuron (sensory first)")
-    fig.colorbar(image, ax=ax, label="rate (Hz)")
+    fig.colorbar(image, ax=[top, ax], label="rate (Hz)")
     top.set_title(title, fontsize=10)
+    return fig
+
+
+def census_table_figure(census: Mapping[str, int], tables: Mapping[str, pd.DataFrame], title: str = "") -> Figure:
+    """The triad census as a table: count of each of the 16 classes, and per null model its mean +- SD and Z."""
+    header = ["triad", "N_real"]
+    for null in tables:
+        header += [f"{null}: mean ± SD", f"{null}: Z"]
+    rows = []
+    for name, count in census.items():
+        row = [name, f"{count:,}"]
+        for table in tables.values():
+            if name in table.index:
+                stats = table.loc[name]
+                row += [f"{stats.null_mean:,.1f} ± {stats.null_sd:,.1f}", f"{stats.z:.1f}"]
+            else:
+                row += ["", ""]
+        rows.append(row)
+    fig = Figure(figsize=(1.4 + 1.5 * (len(header) - 1), 0.3 * (len(rows) + 2)))
+    ax = fig.subplots()
+    ax.axis("off")
+    cells = ax.table(cellText=rows, colLabels=header, loc="center", cellLoc="right")
+    cells.auto_set_font_size(False)
+    cells.set_fontsize(8)
+    ax.set_title(title, fontsize=10)
     return fig

@@ -73,8 +73,9 @@ class SimResult:
     n_gap: int
 
 
-def chemical_weights(graph: nx.DiGraph, j_chem_mv: float, g_inh: float = 1.0
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def chemical_weights(
+    graph: nx.DiGraph, j_chem_mv: float, g_inh: float = 1.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(pre, post, weight in mV) of the signed chemical edges; sign-0 edges and self-loops are left out.
 
     ``weight = sign * j_chem_mv * n / mean(n)`` (times ``g_inh`` if inhibitory), with ``n`` the synapse count of the
@@ -82,8 +83,9 @@ def chemical_weights(graph: nx.DiGraph, j_chem_mv: float, g_inh: float = 1.0
     strength whatever the dataset's unit (synapse counts in Varshney 2011, EM-section counts in Cook 2019).
     """
     index = {n: k for k, n in enumerate(graph)}
-    rows = [(index[u], index[v], d["sign"], d["weight"]) for u, v, d in graph.edges(data=True)
-            if d["sign"] != 0 and u != v]
+    rows = [
+        (index[u], index[v], d["sign"], d["weight"]) for u, v, d in graph.edges(data=True) if d["sign"] != 0 and u != v
+    ]
     if not rows:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     pre, post, sign, count = (np.array(c) for c in zip(*rows, strict=True))
@@ -140,15 +142,19 @@ def simulate_connectome(chemical: nx.DiGraph, gap: nx.DiGraph | None, config: Si
     from brian2 import seed as brian_seed
 
     if config.codegen_target not in ("numpy", "cython"):
-        raise ConfigError(f"unknown codegen target {config.codegen_target!r}", key="sim_codegen_target",
-                          fix="use 'numpy' or 'cython'")
+        raise ConfigError(
+            f"unknown codegen target {config.codegen_target!r}", key="sim_codegen_target", fix="use 'numpy' or 'cython'"
+        )
     prefs.codegen.target = config.codegen_target
     neurons = list(chemical)
     n = len(neurons)
     is_sensory = np.array([chemical.nodes[v].get("cell_class") == "sensory" for v in neurons])
     if not is_sensory.any():
-        raise ConfigError("the graph has no sensory neuron to drive", key="simulate",
-                          fix="simulate a worm dataset (its nodes carry cell_class)")
+        raise ConfigError(
+            "the graph has no sensory neuron to drive",
+            key="simulate",
+            fix="simulate a worm dataset (its nodes carry cell_class)",
+        )
     rng = np.random.default_rng(seed)
     brian_seed(seed)
     defaultclock.dt = config.dt_ms * ms
@@ -167,17 +173,33 @@ def simulate_connectome(chemical: nx.DiGraph, gap: nx.DiGraph | None, config: Si
                : volt (unless refractory)
         dI_syn/dt = -I_syn / tau_s : volt
         I_gap : volt""",
-        threshold="v > V_th", reset="v = V_reset", refractory=2 * ms, method="euler",
-        namespace={"E_L": -65 * mV, "V_th": -50 * mV, "V_reset": -65 * mV, "tau_m": config.tau_m_ms * ms,
-                   "tau_s": config.tau_syn_ms * ms, "sigma": config.noise_mv * mV, "stimulus": stimulus},
+        threshold="v > V_th",
+        reset="v = V_reset",
+        refractory=2 * ms,
+        method="euler",
+        namespace={
+            "E_L": -65 * mV,
+            "V_th": -50 * mV,
+            "V_reset": -65 * mV,
+            "tau_m": config.tau_m_ms * ms,
+            "tau_s": config.tau_syn_ms * ms,
+            "sigma": config.noise_mv * mV,
+            "stimulus": stimulus,
+        },
         name="worm_cells",
     )
     cells.v = (-65 + 10 * rng.random(n)) * mV
     objects = [cells]
     pre, post, weight = chemical_weights(chemical, config.j_chem_mv, config.g_inh)
     if pre.size:
-        chem = Synapses(cells, cells, "w : volt (constant)", on_pre="I_syn_post += w", delay=config.delay_ms * ms,
-                        name="worm_chemical")
+        chem = Synapses(
+            cells,
+            cells,
+            "w : volt (constant)",
+            on_pre="I_syn_post += w",
+            delay=config.delay_ms * ms,
+            name="worm_chemical",
+        )
         chem.connect(i=pre, j=post)
         chem.w = weight * mV
         objects.append(chem)
@@ -186,8 +208,13 @@ def simulate_connectome(chemical: nx.DiGraph, gap: nx.DiGraph | None, config: Si
         index = {v: k for k, v in enumerate(neurons)}
         pairs = [(index[u], index[v], d["weight"]) for u, v, d in gap.edges(data=True) if u != v]
         gi, gj, contacts = (np.array(c) for c in zip(*pairs, strict=True))
-        electrical = Synapses(cells, cells, """g : 1 (constant)
-                              I_gap_post = g * (v_pre - v_post) : volt (summed)""", name="worm_gap")
+        electrical = Synapses(
+            cells,
+            cells,
+            """g : 1 (constant)
+                              I_gap_post = g * (v_pre - v_post) : volt (summed)""",
+            name="worm_gap",
+        )
         electrical.connect(i=gi, j=gj)
         electrical.g = config.g_gap * contacts
         objects.append(electrical)
@@ -197,8 +224,11 @@ def simulate_connectome(chemical: nx.DiGraph, gap: nx.DiGraph | None, config: Si
     network = Network(*objects, spikes, voltage)
     network.run(config.duration_ms * ms)
     if not np.all(np.isfinite(cells.v[:])):
-        raise StageError("the connectome simulation diverged (non-finite voltages)", key="stages.connectome",
-                         fix="lower sim_g_gap or sim_j_chem_mv")
+        raise StageError(
+            "the connectome simulation diverged (non-finite voltages)",
+            key="stages.connectome",
+            fix="lower sim_g_gap or sim_j_chem_mv",
+        )
 
     index = np.asarray(spikes.i[:], dtype=np.int64)
     time_ms = np.asarray(spikes.t[:] / ms)
@@ -209,5 +239,17 @@ def simulate_connectome(chemical: nx.DiGraph, gap: nx.DiGraph | None, config: Si
     bin_epoch = np.minimum((np.arange(n_bins) * config.bin_ms // config.epoch_ms).astype(int), n_epochs - 1)
     out_sign = np.zeros(n)
     np.add.at(out_sign, pre, np.sign(weight))
-    return SimResult(neurons, rates, epoch_label[bin_epoch].astype(np.int64), out_sign >= 0, is_sensory, patterns,
-                     index, time_ms, bin_epoch, np.asarray(voltage.v / mV).mean(axis=1), int(pre.size), n_gap)
+    return SimResult(
+        neurons,
+        rates,
+        epoch_label[bin_epoch].astype(np.int64),
+        out_sign >= 0,
+        is_sensory,
+        patterns,
+        index,
+        time_ms,
+        bin_epoch,
+        np.asarray(voltage.v / mV).mean(axis=1),
+        int(pre.size),
+        n_gap,
+    )

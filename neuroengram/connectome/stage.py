@@ -8,7 +8,7 @@ the XOR and lateral-inhibition motifs against the sign-layer null. If the ``spik
 
 Writes ``connectome/motifs.npz`` (``triads``, ``census``, per null model ``z_<null>`` over ``motifs``, ``profile``
 and, when compared, ``spiking_profile``, ``spiking_census``), ``connectome/degrees.npz`` (``in_degree``,
-``out_degree``) and figures ``zscores``, ``degrees`` and ``profile_comparison``.
+``out_degree``) and figures ``census`` (table), ``zscores``, ``degrees`` and ``profile_comparison``.
 
 With ``simulate = true`` it also runs the connectome-constrained Brian2 network of
 :mod:`neuroengram.connectome.simulation` (the dataset's chemical synapses with the chosen signs, unknown signs
@@ -24,11 +24,18 @@ from dataclasses import fields
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import Field
 
 from neuroengram.connectome.loader import graph_from_weights, load_connectome
 from neuroengram.connectome.motifs import CONNECTED_TRIADS, motif_significance, significance_profile, triad_census
-from neuroengram.connectome.plots import activity_figure, degree_figure, profile_figure, zscore_figure
+from neuroengram.connectome.plots import (
+    activity_figure,
+    census_table_figure,
+    degree_figure,
+    profile_figure,
+    zscore_figure,
+)
 from neuroengram.connectome.simulation import SimConfig, decoding_accuracy, fill_unknown_signs, simulate_connectome
 from neuroengram.stages import StageContext, StageParams
 
@@ -77,8 +84,13 @@ def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool
     """Analyse ``params.dataset`` with ``ctx.seed``; write arrays and figures; return scalar metrics."""
     rng = ctx.rng
     sign = None if params.sign == "none" else params.sign
-    graph = load_connectome(params.dataset, params.synapses, min_synapses=params.min_synapses, sign=sign,
-                            glutamate_sign=params.glutamate_sign)
+    graph = load_connectome(
+        params.dataset,
+        params.synapses,
+        min_synapses=params.min_synapses,
+        sign=sign,
+        glutamate_sign=params.glutamate_sign,
+    )
     census = triad_census(graph)
     motifs = UNSIGNED_MOTIFS if params.four_node else CONNECTED_TRIADS
     metrics: dict[str, float | int | str | bool] = {
@@ -89,13 +101,23 @@ def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool
         "n_mutual_pairs": sum(graph.has_edge(v, u) for u, v in graph.edges) // 2,
         "ffl_count": census["030T"],
     }
-    arrays: dict[str, np.ndarray] = {"triads": np.array(list(census)), "census": np.array(list(census.values())),
-                                     "motifs": np.array(motifs)}
+    arrays: dict[str, np.ndarray] = {
+        "triads": np.array(list(census)),
+        "census": np.array(list(census.values())),
+        "motifs": np.array(motifs),
+    }
     tables = {}
     for null in params.nulls:
         ctx.log.info("%s: %d %s-null graphs", params.dataset, params.n_null, null)
-        table = motif_significance(graph, motifs, null, params.n_null, params.swaps_per_edge, rng,
-                                   progress=lambda it, null=null: ctx.progress(it, f"{null} null", params.n_null))
+        table = motif_significance(
+            graph,
+            motifs,
+            null,
+            params.n_null,
+            params.swaps_per_edge,
+            rng,
+            progress=lambda it, null=null: ctx.progress(it, f"{null} null", params.n_null),
+        )
         tables[null] = table
         arrays[f"z_{null}"] = table.z.to_numpy()
         for name, key in (("030T", "ffl"), ("bifan", "bifan"), ("biparallel", "biparallel")):
@@ -104,8 +126,15 @@ def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool
     profile = significance_profile(tables[params.nulls[0]].z[list(CONNECTED_TRIADS)])
     arrays["profile"] = profile
     if sign is not None:
-        signed = motif_significance(graph, SIGNED_MOTIFS, "sign", params.n_null, params.swaps_per_edge, rng,
-                                    progress=lambda it: ctx.progress(it, "sign null", params.n_null))
+        signed = motif_significance(
+            graph,
+            SIGNED_MOTIFS,
+            "sign",
+            params.n_null,
+            params.swaps_per_edge,
+            rng,
+            progress=lambda it: ctx.progress(it, "sign null", params.n_null),
+        )
         tables["sign"] = signed
         arrays["z_sign"] = signed.z.to_numpy()
         for name in SIGNED_MOTIFS:
@@ -115,6 +144,10 @@ def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool
             metrics[f"{name}_fold"] = float(signed.fold[name])
             metrics[f"{name}_p"] = float(signed.p_value[name])
     ctx.save_figure("zscores", zscore_figure(tables, title=f"{params.dataset}: motif Z-scores, {params.n_null} nulls"))
+    unsigned = {null: table for null, table in tables.items() if null != "sign"}
+    ctx.save_figure(
+        "census", census_table_figure(census, unsigned, title=f"{params.dataset}: triad census, {params.n_null} nulls")
+    )
 
     in_deg = np.array([d for _, d in graph.in_degree()])
     out_deg = np.array([d for _, d in graph.out_degree()])
@@ -122,50 +155,105 @@ def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool
     ctx.save_figure("degrees", degree_figure(in_deg, out_deg, title=params.dataset))
 
     if params.compare_with_spiking and (ctx.point_dir / "spiking" / "weights.npz").is_file():
-        weights = ctx.load_arrays("spiking", "weights")
-        sim = graph_from_weights(weights["pre"], weights["post"], weights["weight"], int(weights["n_neurons"]))
-        null = params.nulls[0]
-        sim_table = motif_significance(sim, CONNECTED_TRIADS, null, params.n_null, params.swaps_per_edge, rng,
-                                       progress=lambda it: ctx.progress(it, "spiking null", params.n_null))
-        sim_profile = significance_profile(sim_table.z)
-        arrays["spiking_profile"] = sim_profile
-        arrays["spiking_census"] = np.array(list(triad_census(sim).values()))
-        correlation = float(np.corrcoef(profile, sim_profile)[0, 1]) if sim_profile.any() else float("nan")
-        metrics.update({"spiking_n_edges": sim.number_of_edges(), "spiking_ffl_z": float(sim_table.z["030T"]),
-                        "spiking_z_norm": float(np.linalg.norm(np.nan_to_num(sim_table.z))),
-                        "worm_z_norm": float(np.linalg.norm(np.nan_to_num(tables[null].z[list(CONNECTED_TRIADS)]))),
-                        "profile_correlation": correlation})
-        ctx.save_figure("profile_comparison", profile_figure(
-            CONNECTED_TRIADS, {params.dataset: profile, "spiking network": sim_profile},
-            title=f"triad significance profiles ({null} null), r = {correlation:.2f}"))
+        metrics.update(_compare_with_spiking(params, ctx, tables[params.nulls[0]], arrays, rng))
     ctx.save_arrays("motifs", **arrays)
     if params.simulate:
         metrics.update(_simulate(params, ctx))
     return metrics
 
 
+def _compare_with_spiking(
+    params: Params, ctx: StageContext, worm: pd.DataFrame, arrays: dict[str, np.ndarray], rng: np.random.Generator
+) -> dict[str, float | int | str | bool]:
+    """Triad significance profile of ``spiking/weights.npz`` (same null model) against the worm's ``worm`` table.
+
+    Adds ``spiking_profile`` and ``spiking_census`` to ``arrays``, saves the ``profile_comparison`` figure and
+    returns the comparison metrics (``*_z_norm`` tells whether a profile is signal or normalised noise).
+    """
+    weights = ctx.load_arrays("spiking", "weights")
+    sim = graph_from_weights(weights["pre"], weights["post"], weights["weight"], int(weights["n_neurons"]))
+    null = params.nulls[0]
+    sim_table = motif_significance(
+        sim,
+        CONNECTED_TRIADS,
+        null,
+        params.n_null,
+        params.swaps_per_edge,
+        rng,
+        progress=lambda it: ctx.progress(it, "spiking null", params.n_null),
+    )
+    worm_z = worm.z[list(CONNECTED_TRIADS)]
+    profile, sim_profile = significance_profile(worm_z), significance_profile(sim_table.z)
+    arrays["spiking_profile"] = sim_profile
+    arrays["spiking_census"] = np.array(list(triad_census(sim).values()))
+    correlation = float(np.corrcoef(profile, sim_profile)[0, 1]) if sim_profile.any() else float("nan")
+    ctx.save_figure(
+        "profile_comparison",
+        profile_figure(
+            CONNECTED_TRIADS,
+            {params.dataset: profile, "spiking network": sim_profile},
+            title=f"triad significance profiles ({null} null), r = {correlation:.2f}",
+        ),
+    )
+    return {
+        "spiking_n_edges": sim.number_of_edges(),
+        "spiking_ffl_z": float(sim_table.z["030T"]),
+        "spiking_z_norm": float(np.linalg.norm(np.nan_to_num(sim_table.z))),
+        "worm_z_norm": float(np.linalg.norm(np.nan_to_num(worm_z))),
+        "profile_correlation": correlation,
+    }
+
+
 def _simulate(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool]:
     """Run the connectome-constrained network; write ``activity.npz`` (shared format) and an activity figure."""
     primary = None if params.sign == "none" else params.sign
-    chemical = load_connectome(params.dataset, "chemical", min_synapses=params.min_synapses, sign=primary,
-                               glutamate_sign=params.glutamate_sign)
+    chemical = load_connectome(
+        params.dataset, "chemical", min_synapses=params.min_synapses, sign=primary, glutamate_sign=params.glutamate_sign
+    )
     if primary != "transmitter":
-        fallback = load_connectome(params.dataset, "chemical", min_synapses=params.min_synapses, sign="transmitter",
-                                   glutamate_sign=params.glutamate_sign)
-        ctx.log.info("%d chemical edges of unknown sign take the presynaptic-transmitter sign",
-                     fill_unknown_signs(chemical, fallback))
+        fallback = load_connectome(
+            params.dataset,
+            "chemical",
+            min_synapses=params.min_synapses,
+            sign="transmitter",
+            glutamate_sign=params.glutamate_sign,
+        )
+        ctx.log.info(
+            "%d chemical edges of unknown sign take the presynaptic-transmitter sign",
+            fill_unknown_signs(chemical, fallback),
+        )
     gap = None
     if params.dataset != "fenyves2020":
         gap = load_connectome(params.dataset, "gap", min_synapses=params.min_synapses)
-    config = SimConfig(**{f.name: getattr(params, f"sim_{f.name}") for f in fields(SimConfig)
-                          if f"sim_{f.name}" in Params.model_fields})
+    config = SimConfig(
+        **{
+            f.name: getattr(params, f"sim_{f.name}")
+            for f in fields(SimConfig)
+            if f"sim_{f.name}" in Params.model_fields
+        }
+    )
     ctx.log.info("simulating %d neurons for %.0f ms", chemical.number_of_nodes(), config.duration_ms)
     result = simulate_connectome(chemical, gap, config, ctx.seed)
-    ctx.save_arrays("activity", rates=result.rates, bin_ms=config.bin_ms, is_excitatory=result.is_excitatory,
-                    labels=result.labels, is_sensory=result.is_sensory, neurons=np.array(result.neurons),
-                    v_mean_mv=result.v_mean_mv)
-    ctx.save_figure("activity", activity_figure(result.rates, result.labels, result.is_sensory, config.bin_ms,
-                                                title=f"{params.dataset}: connectome-constrained network"))
+    ctx.save_arrays(
+        "activity",
+        rates=result.rates,
+        bin_ms=config.bin_ms,
+        is_excitatory=result.is_excitatory,
+        labels=result.labels,
+        is_sensory=result.is_sensory,
+        neurons=np.array(result.neurons),
+        v_mean_mv=result.v_mean_mv,
+    )
+    ctx.save_figure(
+        "activity",
+        activity_figure(
+            result.rates,
+            result.labels,
+            result.is_sensory,
+            config.bin_ms,
+            title=f"{params.dataset}: connectome-constrained network",
+        ),
+    )
     downstream = result.rates[:, ~result.is_sensory]
     return {
         "sim_rate_hz": float(result.rates.mean()),

@@ -16,7 +16,11 @@ def test_info_json() -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert (summary["nodes"], summary["edges"], summary["total_weight"], summary["mutual_pairs"]) == (
-        279, 2194, 6394, 233)
+        279,
+        2194,
+        6394,
+        233,
+    )
 
 
 def test_info_gap_text() -> None:
@@ -25,8 +29,9 @@ def test_info_gap_text() -> None:
 
 
 def test_motifs_json() -> None:
-    result = CliRunner().invoke(connectome, ["motifs", "varshney2011", "--motif", "ffl", "--null", "mutual",
-                                             "--samples", "30", "--json"])
+    result = CliRunner().invoke(
+        connectome, ["motifs", "varshney2011", "--motif", "ffl", "--null", "mutual", "--samples", "30", "--json"]
+    )
     assert result.exit_code == 0, result.output
     ffl = json.loads(result.output)["motifs"]["ffl"]
     assert ffl["n_real"] == 1453 and ffl["z"] > 8 and ffl["p_value"] == pytest.approx(1 / 31)

@@ -19,8 +19,22 @@ from neuroengram.connectome import (
 from neuroengram.errors import ConfigError
 
 VARSHNEY_CENSUS = {
-    "003": 3077866, "012": 409609, "102": 55878, "021D": 7118, "021U": 8478, "021C": 12279, "111D": 3134,
-    "111U": 3200, "030T": 1453, "030C": 65, "201": 359, "120D": 385, "120U": 552, "120C": 180, "210": 175, "300": 48,
+    "003": 3077866,
+    "012": 409609,
+    "102": 55878,
+    "021D": 7118,
+    "021U": 8478,
+    "021C": 12279,
+    "111D": 3134,
+    "111U": 3200,
+    "030T": 1453,
+    "030C": 65,
+    "201": 359,
+    "120D": 385,
+    "120U": 552,
+    "120C": 180,
+    "210": 175,
+    "300": 48,
 }
 
 
@@ -60,25 +74,39 @@ def test_four_node_counts_by_brute_force() -> None:
     assert count_motifs(G, ["bifan", "biparallel"]) == want
 
 
-def test_xor_and_lateral_inhibition_by_brute_force() -> None:
-    rng = np.random.default_rng(4)
+@pytest.mark.parametrize(("seed", "p_background"), [(4, 0.02), (5, 0.04)])
+def test_signed_motifs_by_brute_force(seed: int, p_background: float) -> None:
+    """Planted XOR and lateral-inhibition copies in a random signed background, counted against networkx."""
+    rng = np.random.default_rng(seed)
     G = nx.DiGraph()
-    for u, v in nx.gnp_random_graph(11, 0.45, seed=5, directed=True).edges:
-        G.add_edge(u, v, sign=int(rng.choice([1, 1, -1])))
+    for u, v in nx.gnp_random_graph(40, p_background, seed=seed, directed=True).edges:
+        G.add_edge(u, v, sign=int(rng.choice([1, 1, 1, -1, 0])))
+    nodes = rng.permutation(40).tolist()
+    for k in range(4):
+        n1, n2, n3, n4, n5, n6 = nodes[6 * k : 6 * k + 6]
+        G.add_edges_from([(n1, n2), (n1, n6), (n3, n4), (n3, n6), (n2, n5), (n4, n5)], sign=1)
+        G.add_edges_from([(n6, n2), (n6, n4)], sign=-1)
+        e1, e2, i = nodes[24 + 3 * k : 27 + 3 * k]
+        G.add_edges_from([(e1, i), (e2, i)], sign=1)
+        G.add_edges_from([(i, e1), (i, e2)], sign=-1)
+    signed = G.edge_subgraph([(u, v) for u, v, s in G.edges(data="sign") if s != 0])
     xor = nx.DiGraph()
     xor.add_edges_from([(1, 2), (1, 6), (3, 4), (3, 6), (2, 5), (4, 5)], sign=1)
     xor.add_edges_from([(6, 2), (6, 4)], sign=-1)
     lateral = nx.DiGraph()
     lateral.add_edges_from([("e1", "i"), ("e2", "i")], sign=1)
     lateral.add_edges_from([("i", "e1"), ("i", "e2")], sign=-1)
-    want = {}
-    for name, motif, automorphisms in (("xor", xor, 2), ("lateral_inhibition", lateral, 2)):
+
+    def copies(motif: nx.DiGraph, induced: bool) -> int:
         matcher = nx.algorithms.isomorphism.DiGraphMatcher(
-            G, motif, edge_match=lambda a, b: a["sign"] == b["sign"])
-        embeddings = sum(1 for _ in matcher.subgraph_monomorphisms_iter())  # non-induced
-        want[name] = embeddings // automorphisms
-    assert want["xor"] > 0 and want["lateral_inhibition"] > 0
-    assert count_motifs(G, ["xor", "lateral_inhibition"]) == want
+            signed, motif, edge_match=lambda a, b: a["sign"] == b["sign"]
+        )
+        embeddings = matcher.subgraph_isomorphisms_iter() if induced else matcher.subgraph_monomorphisms_iter()
+        return sum(1 for _ in embeddings) // 2  # both motifs have 2 automorphisms
+
+    want = {"xor": copies(xor, False), "xor_induced": copies(xor, True), "lateral_inhibition": copies(lateral, False)}
+    assert want["xor"] > want["xor_induced"] > 0 and want["lateral_inhibition"] > 0
+    assert count_motifs(G, list(want)) == want
 
 
 @pytest.mark.parametrize("null", ["mutual", "degree", "sign"])
@@ -127,6 +155,7 @@ def test_xor_on_fenyves_signed_cook2019(fenyves: nx.DiGraph) -> None:
     table = motif_significance(fenyves, ["xor", "lateral_inhibition"], "sign", n_samples=100, seed=3)
     xor = table.loc["xor"]
     assert xor.n_real == 1049
+    assert count_motifs(fenyves, ["xor_induced"]) == {"xor_induced": 0}  # brief: no induced copy
     assert 25 < xor.null_mean < 80 and 15 < xor.null_sd < 60
     assert xor.z > 15 and xor.fold > 12 and xor.p_value == pytest.approx(1 / 101)
     assert table.loc["lateral_inhibition"].n_real == 25 and table.loc["lateral_inhibition"].z > 5
@@ -148,10 +177,32 @@ def test_significance_profile_is_unit_vector(varshney: nx.DiGraph) -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "key"),
-    [({"motifs": ["ffl", "square"]}, "motifs"), ({"null": "erdos"}, "null"), ({"n_samples": 1}, "n_samples"),
-     ({"motifs": ["xor"], "null": "mutual"}, "null"), ({"swaps_per_edge": 0}, "swaps_per_edge")],
+    [
+        ({"motifs": ["ffl", "square"]}, "motifs"),
+        ({"null": "erdos"}, "null"),
+        ({"n_samples": 1}, "n_samples"),
+        ({"motifs": ["xor"], "null": "mutual"}, "null"),
+        ({"swaps_per_edge": 0}, "swaps_per_edge"),
+    ],
 )
 def test_bad_arguments(varshney: nx.DiGraph, kwargs: dict, key: str) -> None:
     with pytest.raises(ConfigError) as err:
         motif_significance(varshney, **{"motifs": ["ffl"], **kwargs})
     assert err.value.key == key and err.value.fix
+
+
+def test_edges_without_sign_count_as_unknown() -> None:
+    G = nx.DiGraph()
+    G.add_edges_from([("e1", "i"), ("e2", "i")], sign=1)
+    G.add_edges_from([("i", "e1"), ("i", "e2")], sign=-1)
+    assert count_motifs(G, ["lateral_inhibition"]) == {"lateral_inhibition": 1}
+    unsigned = nx.DiGraph(G.edges)
+    assert count_motifs(unsigned, ["lateral_inhibition", "xor"]) == {"lateral_inhibition": 0, "xor": 0}
+
+
+def test_xor_with_the_presynaptic_transmitter_rule() -> None:
+    """Brief: ACh/Glu -> +, GABA -> - on the same edges gives 2900 + / 241 - edges and 87093 XOR copies."""
+    G = load_connectome("fenyves2020", sign="transmitter")
+    signs = [s for *_, s in G.edges(data="sign")]
+    assert (signs.count(1), signs.count(-1)) == (2900, 241)
+    assert count_motifs(G, ["xor", "xor_induced"]) == {"xor": 87093, "xor_induced": 2}

@@ -21,8 +21,14 @@ def write_weights(point_dir: Path, n: int = 60, seed: int = 0) -> None:
     pre, post = np.nonzero(mask)
     exc = np.arange(n) < int(0.8 * n)
     (point_dir / "spiking").mkdir(parents=True)
-    np.savez(point_dir / "spiking" / "weights.npz", pre=pre, post=post, weight=np.where(exc[pre], 0.5, -2.0),
-             n_neurons=n, is_excitatory=exc)
+    np.savez(
+        point_dir / "spiking" / "weights.npz",
+        pre=pre,
+        post=post,
+        weight=np.where(exc[pre], 0.5, -2.0),
+        n_neurons=n,
+        is_excitatory=exc,
+    )
 
 
 def test_quickstart_default_with_spiking(tmp_path: Path) -> None:
@@ -39,7 +45,7 @@ def test_quickstart_default_with_spiking(tmp_path: Path) -> None:
         assert arrays["census"][list(arrays["triads"]).index("030T")] == 1453
         assert arrays["profile"].shape == arrays["spiking_profile"].shape == (len(CONNECTED_TRIADS),)
         assert arrays["z_mutual"].shape == arrays["motifs"].shape
-    for name in ("zscores", "degrees", "profile_comparison"):
+    for name in ("census", "zscores", "degrees", "profile_comparison"):
         assert (out / "figures" / f"{name}.png").stat().st_size > 1000
     again = stage.run(stage.Params(n_null=12), StageContext("connectome", seed=5, point_dir=tmp_path / "b"))
     assert again["ffl_z_mutual"] == metrics["ffl_z_mutual"]  # seeded
