@@ -77,3 +77,18 @@ def heatmap_figure(
     axes[0, 0].set_ylabel(labels[0])
     fig.colorbar(image, ax=axes[0].tolist(), label="accuracy", shrink=0.9)
     return fig
+
+
+def error_curve_figure(error_rate: np.ndarray) -> Figure:
+    """XOR error rate (fraction of windows with the read-out on) per epoch, one line per network."""
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    epochs = np.arange(error_rate.shape[0])
+    for k in range(error_rate.shape[1]):
+        ax.plot(epochs, error_rate[:, k], c=EXC_COLOUR, alpha=0.4, lw=1)
+    ax.plot(epochs, error_rate.mean(axis=1), c="k", lw=2, label="mean over networks")
+    ax.set_xlabel("epoch (evaluation before the update)")
+    ax.set_ylabel("XOR error rate")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
