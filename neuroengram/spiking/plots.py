@@ -79,16 +79,15 @@ def heatmap_figure(
     return fig
 
 
-def error_curve_figure(error_rate: np.ndarray) -> Figure:
-    """XOR error rate (fraction of windows with the read-out on) per epoch, one line per network."""
+def error_curve_figure(curves: np.ndarray, labels: tuple[str, ...]) -> Figure:
+    """One line per column of ``curves`` float (n_evaluations, n_curves) against the epoch."""
     fig, ax = plt.subplots(figsize=(5, 3.2))
-    epochs = np.arange(error_rate.shape[0])
-    for k in range(error_rate.shape[1]):
-        ax.plot(epochs, error_rate[:, k], c=EXC_COLOUR, alpha=0.4, lw=1)
-    ax.plot(epochs, error_rate.mean(axis=1), c="k", lw=2, label="mean over networks")
-    ax.set_xlabel("epoch (evaluation before the update)")
-    ax.set_ylabel("XOR error rate")
-    ax.set_ylim(bottom=0)
+    epochs = np.arange(curves.shape[0])
+    for column, label in enumerate(labels):
+        ax.plot(epochs, curves[:, column], marker="o", ms=3, label=label)
+    ax.set_xlabel("epoch (evaluation before its update)")
+    ax.set_ylabel("fraction")
+    ax.set_ylim(-0.02, max(0.5, float(curves.max()) + 0.05))
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
