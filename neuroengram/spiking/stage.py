@@ -30,7 +30,7 @@ and ``weights.npz`` (``pre``, ``post``, ``weight`` in mV, negative = inhibitory,
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from brian2 import seed as brian_seed
@@ -56,6 +56,7 @@ from neuroengram.stages import StageContext, StageParams
 REQUIRES: tuple[str, ...] = ()
 
 Metrics = dict[str, float | int | str | bool]
+NonNegative = Annotated[float, Field(ge=0)]
 END_WINDOW = 5
 """xor_learning: the end-of-training numbers are means over this many last evaluations (single ones are noisy)."""
 
@@ -69,13 +70,13 @@ class Params(StageParams, EIConfig, XORConfig, LearningConfig):
     codegen_target: Literal["numpy", "cython"] = Field(
         "numpy", description="Brian2 code generation target (numpy needs no compiler)"
     )
-    grid_input_rates_hz: tuple[float, ...] = Field(
+    grid_input_rates_hz: tuple[NonNegative, ...] = Field(
         (1500.0, 2000.0, 3000.0, 4000.0), min_length=1, description="xor_robustness: input rates of the grid"
     )
-    grid_noise_rates_hz: tuple[float, ...] = Field(
+    grid_noise_rates_hz: tuple[NonNegative, ...] = Field(
         (0.0, 200.0, 400.0, 800.0), min_length=1, description="xor_robustness: noise rates of the grid"
     )
-    grid_weight_jitters: tuple[float, ...] = Field(
+    grid_weight_jitters: tuple[NonNegative, ...] = Field(
         (0.0, 0.1, 0.2), min_length=1, description="xor_robustness: relative weight jitters of the grid"
     )
 

@@ -72,6 +72,8 @@ def test_bad_parameters_name_the_field():
         stage.Params(n_inh=0)  # no inhibitory population: Dale's law E/I split impossible
     with pytest.raises(ValidationError, match="rate_ext_hz"):
         stage.Params(rate_ext_hz=-5)
+    with pytest.raises(ValidationError, match="grid_weight_jitters"):
+        stage.Params(grid_weight_jitters=(0.1, -0.2))
     with pytest.raises(ValidationError, match="unknown_key"):
         stage.Params(unknown_key=1)
     with pytest.raises(ConfigError, match="duration_ms"):
