@@ -15,12 +15,14 @@ A spike of an excitatory presynaptic cell adds ``w`` (>= 0, volt) to ``I_e`` of 
 delay, a spike of an inhibitory cell adds ``w`` to ``I_i``; the sign of a connection is therefore fixed by the
 type of the presynaptic cell (Dale's law). External input is Poisson: every time step each cell receives
 ``poisson(rate_ext dt)`` excitatory kicks of size ``J_ext`` into ``I_e`` (a merged train of independent
-afferents). Optional background noise is zero-mean shot noise on the membrane: ``poisson(rate_noise dt)``
-depolarising and as many (in expectation) hyperpolarising kicks of ``J_noise`` on ``v`` (not while refractory),
-independent of the synaptic time constants. ``tau_m``, ``tau_e`` (the excitatory synaptic decay of the
-postsynaptic cell), ``ref``, ``I_ext``, ``rate_ext``, ``rate_noise`` and the integer ``trial`` index are per cell,
-so many copies of a small circuit with different parameters run as one group (Stimberg, Brette & Goodman 2019,
-eLife 8:e47314, recommend the same for parameter exploration).
+afferents). Optional background noise is zero-mean noise on the membrane with the variance of ``rate_noise``
+depolarising plus ``rate_noise`` hyperpolarising Poisson kicks of ``J_noise`` per second (diffusion
+approximation: ``v += J_noise sqrt(2 rate_noise dt) randn()`` every step, not while refractory; one Gaussian
+draw costs less than two Poisson draws), independent of the synaptic time constants.
+``tau_m``, ``tau_e`` (the excitatory synaptic decay of the postsynaptic cell), ``ref``, ``I_ext``, ``rate_ext``,
+``rate_noise`` and the integer ``trial`` index are per cell, so many copies of a small circuit with different
+parameters run as one group (Stimberg, Brette & Goodman 2019, eLife 8:e47314, recommend the same for parameter
+exploration).
 
 Integration is forward Euler (``method='euler'``): the closed form divides by ``tau_m - tau_e`` and needs sympy
 at every build.
@@ -49,7 +51,7 @@ trial : integer (constant)
 """
 
 EXC_DRIVE = "I_e += J_ext * poisson(rate_ext * dt)"
-NOISE = "v += J_noise * (poisson(rate_noise * dt) - poisson(rate_noise * dt)) * int(not_refractory)"
+NOISE = "v += J_noise * sqrt(2 * rate_noise * dt) * randn() * int(not_refractory)"
 
 TARGETS = ("numpy", "cython")
 

@@ -202,7 +202,7 @@ def simulate_copies(
     circuit = build_copies(graph, n_trials, weight_jitter=weight_jitter, rng=rng, name=name)
     circuit.cells.rate_ext = drive_hz.ravel() * Hz
     circuit.cells.rate_noise = np.repeat(np.broadcast_to(noise_rate_hz, (n_trials,)), n_nodes) * Hz
-    circuit.network.run(trial_ms * ms)
+    circuit.network.run(trial_ms * ms, namespace={})
     check_finite(circuit, name)
     index, time_ms = circuit.spike_trains()
     late = time_ms >= settle_ms

@@ -165,7 +165,7 @@ def simulate_ei_network(config: EIConfig, seed: int) -> EIResult:
         "rate_ext = nu_bg + nu_stim * stimulus(t, i)", dt=config.epoch_ms * ms, when="start", name="ei_stimulus"
     )
     circuit.network.add(switch)
-    circuit.network.run(config.duration_ms * ms)
+    circuit.network.run(config.duration_ms * ms, namespace={})
     check_finite(circuit, "stages.spiking")
 
     index, time_ms = circuit.spike_trains()

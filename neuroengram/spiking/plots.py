@@ -77,3 +77,17 @@ def heatmap_figure(
     axes[0, 0].set_ylabel(labels[0])
     fig.colorbar(image, ax=axes[0].tolist(), label="accuracy", shrink=0.9)
     return fig
+
+
+def error_curve_figure(curves: np.ndarray, labels: tuple[str, ...]) -> Figure:
+    """One line per column of ``curves`` float (n_evaluations, n_curves) against the epoch."""
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    epochs = np.arange(curves.shape[0])
+    for column, label in enumerate(labels):
+        ax.plot(epochs, curves[:, column], marker="o", ms=3, label=label)
+    ax.set_xlabel("epoch (evaluation before its update)")
+    ax.set_ylabel("fraction")
+    ax.set_ylim(-0.02, max(0.5, float(curves.max()) + 0.05))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

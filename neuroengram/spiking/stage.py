@@ -11,6 +11,13 @@
     network: ``activity.npz`` has one row per trial (rates of nodes 1..6 after ``settle_ms``; ``bin_ms`` = the
     counting window; ``labels`` = case index 0..3 for inputs 00, 01, 10, 11); ``weights.npz`` is the motif;
     figure ``truth_table``; metrics: accuracy per case, fraction of seeds fully correct, xor_index.
+``xor_learning``
+    the XOR motif as homeostatic error gating a three-factor rule (:mod:`neuroengram.spiking.plasticity`):
+    prediction cells learn target bits for cue patterns until the XOR motifs fall silent. ``activity.npz`` has
+    one row per trial of the last evaluation (``labels`` = pattern); ``weights.npz`` one copy's synapses;
+    ``learning.npz`` (``targets``, ``cue``, ``error_rate``, ``prediction_accuracy``, ``weights_mv`` per epoch);
+    figure ``xor_error``; metrics: XOR error rate and prediction accuracy at the start and the end (mean of the
+    last ``END_WINDOW`` evaluations), plastic weight statistics.
 ``xor_robustness``
     truth tables over the grid ``grid_input_rates_hz`` x ``grid_noise_rates_hz`` x ``grid_weight_jitters`` in one
     network: ``robustness.npz`` (``accuracy`` (n_jitter, n_input, n_noise), ``accuracy_per_case``, the grid
@@ -23,7 +30,7 @@ and ``weights.npz`` (``pre``, ``post``, ``weight`` in mV, negative = inhibitory,
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from brian2 import seed as brian_seed
@@ -42,30 +49,34 @@ from neuroengram.spiking.motifs import (
     xor_robustness,
 )
 from neuroengram.spiking.network import EIConfig, simulate_ei_network
-from neuroengram.spiking.plots import heatmap_figure, raster_figure, truth_table_figure
+from neuroengram.spiking.plasticity import LearningConfig, learn_with_xor_error
+from neuroengram.spiking.plots import error_curve_figure, heatmap_figure, raster_figure, truth_table_figure
 from neuroengram.stages import StageContext, StageParams
 
 REQUIRES: tuple[str, ...] = ()
 
 Metrics = dict[str, float | int | str | bool]
+NonNegative = Annotated[float, Field(ge=0)]
+END_WINDOW = 5
+"""xor_learning: the end-of-training numbers are means over this many last evaluations (single ones are noisy)."""
 
 
-class Params(StageParams, EIConfig, XORConfig):
+class Params(StageParams, EIConfig, XORConfig, LearningConfig):
     """Parameters of the spiking stage: the task, the code-generation target and each task's fields."""
 
-    task: Literal["ei_network", "xor", "xor_robustness"] = Field(
-        "ei_network", description="what to simulate: ei_network (quickstart), xor, xor_robustness"
+    task: Literal["ei_network", "xor", "xor_robustness", "xor_learning"] = Field(
+        "ei_network", description="what to simulate: ei_network (quickstart), xor, xor_robustness, xor_learning"
     )
     codegen_target: Literal["numpy", "cython"] = Field(
         "numpy", description="Brian2 code generation target (numpy needs no compiler)"
     )
-    grid_input_rates_hz: tuple[float, ...] = Field(
+    grid_input_rates_hz: tuple[NonNegative, ...] = Field(
         (1500.0, 2000.0, 3000.0, 4000.0), min_length=1, description="xor_robustness: input rates of the grid"
     )
-    grid_noise_rates_hz: tuple[float, ...] = Field(
+    grid_noise_rates_hz: tuple[NonNegative, ...] = Field(
         (0.0, 200.0, 400.0, 800.0), min_length=1, description="xor_robustness: noise rates of the grid"
     )
-    grid_weight_jitters: tuple[float, ...] = Field(
+    grid_weight_jitters: tuple[NonNegative, ...] = Field(
         (0.0, 0.1, 0.2), min_length=1, description="xor_robustness: relative weight jitters of the grid"
     )
 
@@ -74,7 +85,12 @@ def run(params: Params, ctx: StageContext) -> Metrics:
     """Run ``params.task`` with ``ctx.seed``; write arrays and figures through ``ctx``; return scalar metrics."""
     set_target(params.codegen_target)
     brian_seed(ctx.seed)
-    task = {"ei_network": _run_ei_network, "xor": _run_xor, "xor_robustness": _run_xor_robustness}[params.task]
+    task = {
+        "ei_network": _run_ei_network,
+        "xor": _run_xor,
+        "xor_robustness": _run_xor_robustness,
+        "xor_learning": _run_xor_learning,
+    }[params.task]
     return {"task": params.task, **task(params, ctx)}
 
 
@@ -162,4 +178,43 @@ def _run_xor_robustness(params: Params, ctx: StageContext) -> Metrics:
         "accuracy_min": float(grid.accuracy.min()),
         "accuracy_mean": float(grid.accuracy.mean()),
         "n_trials": int(grid.accuracy.size * len(XOR_CASES) * config.n_seeds),
+    }
+
+
+def _run_xor_learning(params: Params, ctx: StageContext) -> Metrics:
+    config = LearningConfig.model_validate(params.model_dump(include=set(LearningConfig.model_fields)))
+    xor = _xor_config(params)
+    result = learn_with_xor_error(config, xor, ctx.seed, progress=ctx.progress)
+    labels = np.repeat(np.arange(result.targets.shape[0]), config.learn_trials_per_pattern)
+    ctx.save_arrays(
+        "activity",
+        rates=result.rates_hz,
+        bin_ms=xor.trial_ms - xor.settle_ms,
+        is_excitatory=result.is_excitatory,
+        labels=labels,
+    )
+    _save_weights(ctx, result.pre, result.post, result.weight, result.is_excitatory)
+    ctx.save_arrays(
+        "learning",
+        targets=result.targets,
+        cue=result.cue,
+        error_rate=result.error_rate,
+        prediction_accuracy=result.prediction_accuracy,
+        weights_mv=result.weights_mv,
+    )
+    curves = np.stack([result.error_rate, 1 - result.prediction_accuracy], axis=1)
+    ctx.save_figure("xor_error", error_curve_figure(curves, ("XOR error rate", "prediction error (bits)")))
+    end = slice(-min(END_WINDOW, result.error_rate.size), None)
+    start_error, end_error = float(result.error_rate[0]), float(result.error_rate[end].mean())
+    final = result.weights_mv[-1]
+    return {
+        "error_rate_start": start_error,
+        "error_rate_end": end_error,
+        "error_ratio_end_start": end_error / start_error if start_error > 0 else float("nan"),
+        "prediction_accuracy_start": float(result.prediction_accuracy[0]),
+        "prediction_accuracy_end": float(result.prediction_accuracy[end].mean()),
+        "plastic_weight_mean_mv": float(final.mean()),
+        "plastic_weight_std_mv": float(final.std()),
+        "plastic_weight_fraction_zero": float((final == 0).mean()),
+        "plastic_weight_fraction_max": float((final >= config.learn_w_max_mv).mean()),
     }

@@ -114,3 +114,21 @@ def test_stage_xor_task_writes_truth_table(make_ctx):
     with np.load(ctx.out_dir / "weights.npz", allow_pickle=False) as w:
         assert int(w["n_neurons"]) == 6 and (w["weight"] < 0).sum() == 2
     assert (ctx.out_dir / "figures" / "truth_table.png").is_file()
+
+
+def test_stage_xor_robustness_task_writes_heatmap(make_ctx):
+    ctx = make_ctx(seed=5)
+    params = stage.Params(
+        task="xor_robustness",
+        n_seeds=3,
+        trial_ms=150,
+        grid_input_rates_hz=(3000.0,),
+        grid_noise_rates_hz=(0.0, 200.0),
+        grid_weight_jitters=(0.0,),
+    )
+    metrics = stage.run(params, ctx)
+    with np.load(ctx.out_dir / "robustness.npz", allow_pickle=False) as data:
+        assert data["accuracy"].shape == (1, 1, 2) and data["accuracy_per_case"].shape == (4, 1, 1, 2)
+        assert metrics["accuracy_min"] == pytest.approx(data["accuracy"].min())
+    assert metrics["n_trials"] == 2 * 4 * 3 and metrics["accuracy_min"] >= 0.75
+    assert (ctx.out_dir / "figures" / "robustness.png").is_file()

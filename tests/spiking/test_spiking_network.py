@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from neuroengram.errors import ConfigError
+from neuroengram.errors import ConfigError, StageError
 from neuroengram.spiking import stage
 from neuroengram.spiking.network import EIConfig, simulate_ei_network
 
@@ -72,7 +72,15 @@ def test_bad_parameters_name_the_field():
         stage.Params(n_inh=0)  # no inhibitory population: Dale's law E/I split impossible
     with pytest.raises(ValidationError, match="rate_ext_hz"):
         stage.Params(rate_ext_hz=-5)
+    with pytest.raises(ValidationError, match="grid_weight_jitters"):
+        stage.Params(grid_weight_jitters=(0.1, -0.2))
     with pytest.raises(ValidationError, match="unknown_key"):
         stage.Params(unknown_key=1)
     with pytest.raises(ConfigError, match="duration_ms"):
         simulate_ei_network(EIConfig(duration_ms=10, bin_ms=20), seed=0)
+
+
+def test_runaway_excitation_stops_with_stage_error():
+    config = EIConfig(duration_ms=200, j_exc_mv=40.0, g_inh=0.0, p_connect=0.5)
+    with pytest.raises(StageError, match="diverged"):
+        simulate_ei_network(config, seed=0)
