@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from neuroengram.errors import ConfigError
+from neuroengram.errors import ConfigError, StageError
 from neuroengram.mirror.stage import REQUIRES, Params, run
 from neuroengram.stages import StageContext
 
@@ -31,7 +31,7 @@ def _fake_spiking(point_dir: Path, seed: int = 1) -> None:
 
 
 def test_params_are_documented_and_bounded() -> None:
-    assert REQUIRES == ("spiking",)
+    assert REQUIRES == ()  # the spiking input is optional (data="auto")
     for name, field in Params.model_fields.items():
         assert field.description, name
     with pytest.raises(ValueError):
@@ -69,3 +69,8 @@ def test_stage_on_spiking_rates(tmp_path: Path) -> None:
 def test_stage_rejects_a_latent_wider_than_the_inputs(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"stages\.mirror\.latent_width"):
         run(Params(data="synthetic", n_features=3, latent_width=4), StageContext("mirror", 0, tmp_path))
+
+
+def test_stage_needs_the_named_upstream(tmp_path: Path) -> None:
+    with pytest.raises(StageError, match=r"needs the output of stage 'spiking'.*fix: add a \[stages\.spiking\]"):
+        run(Params(data="spiking"), StageContext("mirror", 0, tmp_path))
