@@ -10,7 +10,9 @@ initialisation and mini-batch order follow the stage seed). ``"auto"`` uses the 
 that stage, else synthetic data.
 
 Outputs: ``mirror/latent.npz`` (``codes`` (n_samples, latent_width), ``labels`` if known, ``is_test`` bool,
-``start_bin`` and ``neurons`` for rate windows), ``mirror/model.pt`` + ``mirror/model.json``, figures ``loss_curve`` and
+``start_bin`` and ``neurons`` for rate windows), ``mirror/sequences.npz`` (the model's input sequences ``x``
+(n_samples, n_steps, n_features) with ``is_test`` and ``labels`` if known, for the engram stage),
+``mirror/model.pt`` + ``mirror/model.json``, figures ``loss_curve`` and
 ``reconstruction``. Metrics: held-out reconstruction loss, the mean predictor's loss, their ratio, the fraction of
 variance explained, the number of Dale-sign violations (0 by construction) and the training time.
 """
@@ -140,6 +142,7 @@ def run(params: Params, ctx: StageContext) -> dict[str, Metric]:
     )
 
     ctx.save_arrays("latent", codes=estimator.transform(x), **extras)
+    ctx.save_arrays("sequences", x=x, **{key: extras[key] for key in ("is_test", "labels") if key in extras})
     estimator.save(ctx.out_dir)
     ctx.save_figure(
         "loss_curve",

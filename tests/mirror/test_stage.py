@@ -62,6 +62,10 @@ def test_stage_on_spiking_rates(tmp_path: Path) -> None:
         starts, is_test, labels = latent["start_bin"], latent["is_test"], latent["labels"]
         assert starts[is_test].min() >= 160 and (starts[~is_test] + 10).max() <= 160
         assert set(labels) == {0, 1, 2, 3}
+    with np.load(tmp_path / "mirror" / "sequences.npz", allow_pickle=False) as sequences:
+        assert sequences["x"].shape == (len(labels), 10, 32)
+        np.testing.assert_array_equal(sequences["labels"], labels)
+        assert 0.0 <= sequences["x"].min() and sequences["x"].max() <= 1.0
     # Pattern-driven rates: the autoencoder explains part of the held-out variance.
     assert metrics["loss_ratio"] < 0.9
 
