@@ -57,13 +57,13 @@ def test_stage_on_spiking_rates(tmp_path: Path) -> None:
     _fake_spiking(tmp_path)
     metrics = run(Params(), StageContext("mirror", 11, tmp_path))
     assert metrics["data_source"] == "spiking" and metrics["n_features"] == 32
-    # Held-out windows come from the end of the recording (bins 160-200), never overlapping training windows.
+    # Held-out windows share no bin with training windows, and every stimulus pattern is on both sides.
     with np.load(tmp_path / "mirror" / "latent.npz", allow_pickle=False) as latent:
         starts, is_test, labels = latent["start_bin"], latent["is_test"], latent["labels"]
-        assert starts[is_test].min() >= 160 and (starts[~is_test] + 10).max() <= 160
-        assert set(labels) == {0, 1, 2, 3}
+        assert np.abs(starts[~is_test][:, None] - starts[is_test][None, :]).min() >= Params().window
+        assert set(labels[is_test]) == set(labels[~is_test]) == {0, 1, 2, 3}
     with np.load(tmp_path / "mirror" / "sequences.npz", allow_pickle=False) as sequences:
-        assert sequences["x"].shape == (len(labels), 10, 32)
+        assert sequences["x"].shape == (len(labels), Params().window, 32)
         np.testing.assert_array_equal(sequences["labels"], labels)
         assert 0.0 <= sequences["x"].min() and sequences["x"].max() <= 1.0
     # Pattern-driven rates: the autoencoder explains part of the held-out variance.
