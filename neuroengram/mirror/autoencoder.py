@@ -43,16 +43,25 @@ class EIRateRNN(nn.Module):
     exc_fraction: fraction of excitatory units (0.8 = 4:1).
     leak: ``dt / tau`` in (0, 1]; 1 gives a plain ReLU RNN.
     gain: scale of the initial recurrent weights (spectral radius of order ``gain`` when E and I balance).
+    signs: explicit unit signs (``+1`` E, ``-1`` I, any order, e.g. a spiking network's neuron order); overrides
+        ``n_units`` and ``exc_fraction``.
     """
 
     def __init__(
-        self, n_inputs: int, n_units: int, exc_fraction: float = 0.8, leak: float = 0.5, gain: float = 0.5
+        self,
+        n_inputs: int,
+        n_units: int,
+        exc_fraction: float = 0.8,
+        leak: float = 0.5,
+        gain: float = 0.5,
+        signs: torch.Tensor | None = None,
     ) -> None:
         super().__init__()
         if not 0.0 < leak <= 1.0:
             raise ConfigError(f"leak must be in (0, 1], got {leak}", key="leak", fix="use dt/tau, e.g. 0.5")
         self.leak = leak
-        signs = ei_signs(n_units, exc_fraction)
+        signs = ei_signs(n_units, exc_fraction) if signs is None else signs.float()
+        n_units = len(signs)
         self.register_buffer("signs", signs)
         self.afferent = nn.Linear(n_inputs, n_units)
         self.recurrent = dale_linear(signs, n_units, bias=False)

@@ -150,3 +150,33 @@ def rate_windows(
         window_labels = np.array([np.bincount(labels[s : s + window] - labels.min()).argmax() for s in starts])
         window_labels += labels.min()
     return RateWindows(windows, window_labels, kept, starts)
+
+
+def blocked_split(
+    starts: np.ndarray, window: int, test_fraction: float, rng: np.random.Generator, labels: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Leak-free held-out split of overlapping windows (starts ``(n_windows,)``, sorted, all of length ``window``).
+
+    Non-overlapping "blocks" are picked greedily from the windows (each starting at least ``window`` bins after the
+    previous one); a ``test_fraction`` of the blocks (at least one; per label when ``labels`` are given and the
+    label has two or more blocks, so every such label is represented on both sides) is held out. Returns
+    ``(is_test, keep)``: held-out windows are the chosen blocks; training windows are the windows that share no bin
+    with any of them; ``keep`` drops the rest.
+    """
+    blocks = [0]
+    for index in range(1, len(starts)):
+        if starts[index] >= starts[blocks[-1]] + window:
+            blocks.append(index)
+    blocks_arr = np.asarray(blocks)
+    groups = [blocks_arr] if labels is None else [blocks_arr[labels[blocks_arr] == v] for v in np.unique(labels)]
+    chosen = [
+        rng.permutation(group)[: max(1, round(test_fraction * len(group)))]
+        for group in groups
+        if len(group) >= 2 or labels is None
+    ]
+    is_test = np.zeros(len(starts), dtype=bool)
+    is_test[np.concatenate(chosen) if chosen else []] = True
+    test_starts = starts[is_test]
+    overlaps = np.abs(starts[:, None] - test_starts[None, :]) < window
+    keep = is_test | ~overlaps.any(axis=1)
+    return is_test, keep

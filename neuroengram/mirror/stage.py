@@ -2,13 +2,18 @@
 
 Data (``data``): ``"spiking"`` / ``"connectome"`` read ``<stage>/activity.npz`` (rates in Hz per bin), filter them
 in time (``smooth_bins``), keep the ``max_inputs`` most variable neurons, scale each to [0, 1] by its peak and cut
-windows of ``window`` bins every ``stride`` bins. The last ``test_fraction`` of the recording is held out (only
-windows entirely inside it), so train and test windows never share bins. ``"synthetic"`` generates
+windows of ``window`` bins every ``stride`` bins. A ``test_fraction`` of non-overlapping windows, drawn per label
+(:func:`neuroengram.mirror.data.blocked_split`, seeded by ``data_seed``), is held out; training windows share no
+bin with them. ``"synthetic"`` generates
 ``n_sequences`` sequences from ``n_factors`` hidden factors (:func:`neuroengram.mirror.data.factor_sequences`) with a
-random held-out split. ``"auto"`` uses the spiking output if the study ran that stage, else synthetic data.
+random held-out split, both from ``data_seed`` (so every point of a sweep sees the same data; the model's
+initialisation and mini-batch order follow the stage seed). ``"auto"`` uses the spiking output if the study ran
+that stage, else synthetic data.
 
 Outputs: ``mirror/latent.npz`` (``codes`` (n_samples, latent_width), ``labels`` if known, ``is_test`` bool,
-``start_bin`` for rate windows), ``mirror/model.pt`` + ``mirror/model.json``, figures ``loss_curve`` and
+``start_bin`` and ``neurons`` for rate windows), ``mirror/sequences.npz`` (the model's input sequences ``x``
+(n_samples, n_steps, n_features) with ``is_test`` and ``labels`` if known, for the engram stage),
+``mirror/model.pt`` + ``mirror/model.json``, figures ``loss_curve`` and
 ``reconstruction``. Metrics: held-out reconstruction loss, the mean predictor's loss, their ratio, the fraction of
 variance explained, the number of Dale-sign violations (0 by construction) and the training time.
 """
@@ -22,12 +27,14 @@ from pydantic import Field
 
 from neuroengram.errors import ConfigError, StageError
 from neuroengram.mirror.dale import dale_violations
-from neuroengram.mirror.data import factor_sequences, rate_windows
+from neuroengram.mirror.data import blocked_split, factor_sequences, rate_windows
 from neuroengram.mirror.estimator import EngramAutoencoder
 from neuroengram.mirror.figures import loss_curve, reconstruction_panel
 from neuroengram.stages import Metric, StageContext, StageParams
 
-REQUIRES: tuple[str, ...] = ("spiking",)
+REQUIRES: tuple[str, ...] = ()
+"""Empty because the upstream is optional: ``data="auto"`` reads ``spiking`` only if the study ran it;
+``data="spiking"``/``"connectome"`` without that stage fail at run time with a :class:`StageError` naming the fix."""
 
 
 class Params(StageParams):
@@ -36,12 +43,18 @@ class Params(StageParams):
     data: Literal["auto", "spiking", "connectome", "synthetic"] = Field(
         "auto", description="where sequences come from: upstream activity.npz, synthetic factors, or auto"
     )
-    window: int = Field(10, ge=2, le=2000, description="time bins per sequence (rate data)")
+    window: int = Field(8, ge=2, le=2000, description="time bins per sequence (rate data)")
     stride: int = Field(2, ge=1, le=2000, description="bins between window starts (rate data)")
     max_inputs: int = Field(32, ge=1, le=4096, description="neurons kept as inputs (highest rate variance)")
     smooth_bins: float = Field(2.0, ge=0, le=100, description="Gaussian filter s.d. in bins applied to rates")
-    test_fraction: float = Field(0.2, ge=0.05, le=0.5, description="held-out fraction (end of the recording)")
+    test_fraction: float = Field(0.2, ge=0.05, le=0.5, description="held-out fraction of non-overlapping windows")
     n_factors: int = Field(3, ge=1, le=64, description="hidden factors of synthetic sequences")
+    data_seed: int = Field(
+        0,
+        ge=0,
+        le=2**31 - 1,
+        description="seed of the synthetic data and the held-out split (fixed across sweep points)",
+    )
     n_sequences: int = Field(160, ge=8, le=100000, description="number of synthetic sequences")
     n_steps: int = Field(16, ge=2, le=2000, description="time steps of synthetic sequences")
     n_features: int = Field(12, ge=1, le=4096, description="features of synthetic sequences")
@@ -71,8 +84,8 @@ def _load_rates(params: Params, ctx: StageContext) -> tuple[str, dict[str, np.nd
 def _dataset(params: Params, ctx: StageContext) -> tuple[str, np.ndarray, dict[str, np.ndarray]]:
     """Return ``(source, sequences, extras)``; extras hold ``is_test`` and optional ``labels``/``start_bin``."""
     source, activity = _load_rates(params, ctx)
-    rng = ctx.rng
     if activity is None:
+        rng = np.random.default_rng(params.data_seed)
         x, _ = factor_sequences(
             params.n_sequences, params.n_steps, params.n_features, params.n_factors, rng, params.kind, params.noise
         )
@@ -89,9 +102,9 @@ def _dataset(params: Params, ctx: StageContext) -> tuple[str, np.ndarray, dict[s
         max_inputs=params.max_inputs,
         smooth_bins=params.smooth_bins,
     )
-    cut = round((1 - params.test_fraction) * len(activity["rates"]))
-    is_test = windows.starts >= cut
-    keep = is_test | (windows.starts + params.window <= cut)
+    is_test, keep = blocked_split(
+        windows.starts, params.window, params.test_fraction, np.random.default_rng(params.data_seed), windows.labels
+    )
     if is_test.sum() == 0 or (~is_test & keep).sum() < 2:
         raise StageError(
             f"the recording ({len(activity['rates'])} bins) is too short for windows of {params.window} bins "
@@ -133,6 +146,7 @@ def run(params: Params, ctx: StageContext) -> dict[str, Metric]:
     )
 
     ctx.save_arrays("latent", codes=estimator.transform(x), **extras)
+    ctx.save_arrays("sequences", x=x, **{key: extras[key] for key in ("is_test", "labels") if key in extras})
     estimator.save(ctx.out_dir)
     ctx.save_figure(
         "loss_curve",
@@ -147,9 +161,7 @@ def run(params: Params, ctx: StageContext) -> dict[str, Metric]:
         "data_source": source,
         "n_train": int((~is_test).sum()),
         "n_test": int(is_test.sum()),
-        "n_steps": int(x.shape[1]),
         "n_features": int(x.shape[2]),
-        "latent_width": params.latent_width,
         "loss": loss,
         "train_loss": float(estimator.loss_history_[-1]),
         "test_loss": held_out["reconstruction_loss"],

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from neuroengram.errors import ConfigError
+from neuroengram.errors import ConfigError, StageError
 from neuroengram.mirror.stage import REQUIRES, Params, run
 from neuroengram.stages import StageContext
 
@@ -31,7 +31,7 @@ def _fake_spiking(point_dir: Path, seed: int = 1) -> None:
 
 
 def test_params_are_documented_and_bounded() -> None:
-    assert REQUIRES == ("spiking",)
+    assert REQUIRES == ()  # the spiking input is optional (data="auto")
     for name, field in Params.model_fields.items():
         assert field.description, name
     with pytest.raises(ValueError):
@@ -57,11 +57,15 @@ def test_stage_on_spiking_rates(tmp_path: Path) -> None:
     _fake_spiking(tmp_path)
     metrics = run(Params(), StageContext("mirror", 11, tmp_path))
     assert metrics["data_source"] == "spiking" and metrics["n_features"] == 32
-    # Held-out windows come from the end of the recording (bins 160-200), never overlapping training windows.
+    # Held-out windows share no bin with training windows, and every stimulus pattern is on both sides.
     with np.load(tmp_path / "mirror" / "latent.npz", allow_pickle=False) as latent:
         starts, is_test, labels = latent["start_bin"], latent["is_test"], latent["labels"]
-        assert starts[is_test].min() >= 160 and (starts[~is_test] + 10).max() <= 160
-        assert set(labels) == {0, 1, 2, 3}
+        assert np.abs(starts[~is_test][:, None] - starts[is_test][None, :]).min() >= Params().window
+        assert set(labels[is_test]) == set(labels[~is_test]) == {0, 1, 2, 3}
+    with np.load(tmp_path / "mirror" / "sequences.npz", allow_pickle=False) as sequences:
+        assert sequences["x"].shape == (len(labels), Params().window, 32)
+        np.testing.assert_array_equal(sequences["labels"], labels)
+        assert 0.0 <= sequences["x"].min() and sequences["x"].max() <= 1.0
     # Pattern-driven rates: the autoencoder explains part of the held-out variance.
     assert metrics["loss_ratio"] < 0.9
 
@@ -69,3 +73,8 @@ def test_stage_on_spiking_rates(tmp_path: Path) -> None:
 def test_stage_rejects_a_latent_wider_than_the_inputs(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"stages\.mirror\.latent_width"):
         run(Params(data="synthetic", n_features=3, latent_width=4), StageContext("mirror", 0, tmp_path))
+
+
+def test_stage_needs_the_named_upstream(tmp_path: Path) -> None:
+    with pytest.raises(StageError, match=r"needs the output of stage 'spiking'.*fix: add a \[stages\.spiking\]"):
+        run(Params(data="spiking"), StageContext("mirror", 0, tmp_path))
