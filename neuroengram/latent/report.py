@@ -248,8 +248,8 @@ class IntrinsicDimension(BaseEstimator):
             warn.append(
                 (
                     "count_data",
-                    f"values are non-negative multiples of {unit:g} (binned spike counts): count "
-                    "noise inflates the ID at small scales; compare with smoothed rates and the scale curve",
+                    f"values are non-negative multiples of {unit:g} (counts, e.g. binned spikes): count noise "
+                    "and discreteness inflate the ID at small scales; compare smoothed rates and the scale curve",
                 )
             )
         limit = 2 * np.log10(self.n_points_)
