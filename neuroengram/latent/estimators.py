@@ -259,15 +259,36 @@ def _danco_kl(stats: dict[str, float], cal: dict[str, np.ndarray], k: int) -> np
     return kl_d + kl_vm
 
 
-def danco(graph: NeighbourGraph, max_dim: int | None = None) -> float:
-    """DANCo with the DANCoFit calibration table (k = 10); fractal estimate (= ``skdim.id.DANCo(ver="DANCoFit")``).
+DANCO_K = 10
+"""Neighbourhood size of DANCo (fixed by the DANCoFit calibration table)."""
 
-    The table covers 20 <= n <= 5000 and d <= 100; call it on a subsample for larger n.
-    """
-    k = 10
+
+def danco_statistics(graph: NeighbourGraph) -> dict[str, np.ndarray]:
+    """Per-point DANCo statistics: ``log_rho = log(r_1 / r_{k+1})`` and the von Mises mean ``nu`` and concentration
+    ``tau`` of the angles between the ``k = 10`` neighbour directions; arrays of shape (n_points,)."""
+    k = DANCO_K
     _need(graph, k + 1, "DANCo")
+    vec = graph.X[graph.indices[:, :k]] - graph.X[:, None, :]
+    vec /= np.linalg.norm(vec, axis=2, keepdims=True)
+    iu = np.triu_indices(k, 1)
+    theta = np.arccos(np.clip((vec @ vec.transpose(0, 2, 1))[:, iu[0], iu[1]], -1.0, 1.0))
+    sin, cos = np.sin(theta), np.cos(theta)
+    return {
+        "log_rho": np.log(graph.distances[:, 0] / graph.distances[:, k]),
+        "nu": np.arctan(sin.sum(axis=1) / cos.sum(axis=1)),
+        "tau": _von_mises_kappa(np.sqrt(cos.mean(axis=1) ** 2 + sin.mean(axis=1) ** 2)),
+    }
+
+
+def danco_from_statistics(stats: dict[str, np.ndarray], n_features: int, max_dim: int | None = None) -> float:
+    """DANCo fractal estimate from per-point statistics (:func:`danco_statistics`) against the DANCoFit table.
+
+    The table covers 20 <= n <= 5000 and d <= 100; call it on a subsample for larger n. Resampling the per-point
+    statistics gives DANCo's bootstrap distribution without new neighbour searches.
+    """
+    k = DANCO_K
     table = _danco_table()
-    n, n_features = graph.X.shape
+    n = len(stats["log_rho"])
     max_dim = min(n_features if max_dim is None else max_dim, len(table["dhat"]))
     card = table["cardinalities"]
     if not card[0] <= n <= card[-1]:
@@ -276,24 +297,22 @@ def danco(graph: NeighbourGraph, max_dim: int | None = None) -> float:
             key="n_points",
             fix="estimate DANCo on a subsample",
         )
-    dhat = mind_from_log_ratios(np.log(graph.distances[:, 0] / graph.distances[:, k]), k, max_dim)
-    vec = graph.X[graph.indices[:, :k]] - graph.X[:, None, :]
-    vec /= np.linalg.norm(vec, axis=2, keepdims=True)
-    iu = np.triu_indices(k, 1)
-    cos = np.clip((vec @ vec.transpose(0, 2, 1))[:, iu[0], iu[1]], -1.0, 1.0)
-    theta = np.arccos(cos)
-    sin, cos = np.sin(theta), np.cos(theta)
-    nu = np.arctan(sin.sum(axis=1) / cos.sum(axis=1))
-    tau = _von_mises_kappa(np.sqrt(cos.mean(axis=1) ** 2 + sin.mean(axis=1) ** 2))
-    stats = {"dhat": dhat, "mu_nu": float(nu.mean()), "mu_tau": float(tau.mean()) if n_features > 1 else 1.0}
+    data = {
+        "dhat": mind_from_log_ratios(stats["log_rho"], k, max_dim),
+        "mu_nu": float(stats["nu"].mean()),
+        "mu_tau": float(stats["tau"].mean()) if n_features > 1 else 1.0,
+    }
     cal = {key: PchipInterpolator(card, table[key][:max_dim], axis=1)(n) for key in ("dhat", "mu_nu", "mu_tau")}
-    kl = _danco_kl(stats, cal, k)
+    kl = _danco_kl(data, cal, k)
     best = int(np.argmin(kl)) + 1
-    kind = "cubic" if n_features > 3 else "quadratic" if n_features == 3 else "linear"
-    if max_dim < 4:
-        kind = "linear"
+    kind = "cubic" if n_features > 3 and max_dim >= 4 else "quadratic" if n_features == 3 else "linear"
     f = interp1d(np.arange(1, max_dim + 1), kl, kind=kind, bounds_error=False, fill_value=(1, max_dim + 1))
     return float(minimize(lambda d: f(d[0]), np.array([float(best)]), bounds=[(1, max_dim + 1)], tol=1e-3).x[0])
+
+
+def danco(graph: NeighbourGraph, max_dim: int | None = None) -> float:
+    """DANCo with the DANCoFit calibration table (k = 10); fractal estimate (= ``skdim.id.DANCo(ver="DANCoFit")``)."""
+    return danco_from_statistics(danco_statistics(graph), graph.X.shape[1], max_dim)
 
 
 def pca_spectrum(X: np.ndarray) -> np.ndarray:

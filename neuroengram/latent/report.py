@@ -14,7 +14,10 @@ Fukunaga-Olsen rule and the 90 %-variance count.
 3. the interval is the envelope of the 95 % resampling intervals (points resampled with their neighbour statistics,
    so no duplicate points are created) of all calibrated estimators ``INTERVAL_SET``, which span neighbourhood
    scales from 1 to 20 neighbours: it widens when estimators disagree or the estimate drifts with scale, not only
-   with sampling noise.
+   with sampling noise. A calibrated value compares the data with one simulated reference sample of the same ``n``,
+   so its resampling spread is multiplied by sqrt(2) (two independent samples); DANCo's table averages 100
+   reference samples, so its bootstrap interval is not widened, but it is at least +-0.5 (the table is tabulated
+   at integer dimensions).
 
 Validated on the 24 ``skdim.datasets.BenchmarkManifolds`` (``neuroengram id validate``; benchmarks/README.latent.md).
 """
@@ -60,13 +63,17 @@ def _knn_readings(graph: NeighbourGraph, mind_max: int) -> dict[str, float]:
     return out
 
 
-def _resampled_readings(graph: NeighbourGraph, mind_max: int, n_boot: int, rng: np.random.Generator) -> dict:
-    """Bootstrap of the :data:`CALIBRATED` readings over points (pointwise statistics resampled, graph fixed)."""
+def _resampled_readings(
+    graph: NeighbourGraph, danco_stats: dict[str, np.ndarray], mind_max: int, n_boot: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Bootstrap of the :data:`INTERVAL_SET` readings over points: pointwise statistics are resampled with the graph
+    fixed, so no duplicate points (and no zero distances) are created."""
     mu = est.twonn_ratios(graph)
     inv_mle = {k: 1 / est.mle_pointwise(graph, k) for k in (10, 20)}
     log_rho = np.log(graph.distances[:, 0] / graph.distances[:, 20])
     dist8 = graph.distances[:, :8]
-    out: dict[str, list[float]] = {name: [] for name in CALIBRATED}
+    n_danco = len(danco_stats["log_rho"])
+    out: dict[str, list[float]] = {name: [] for name in INTERVAL_SET}
     for _ in range(n_boot):
         idx = rng.integers(0, graph.n, graph.n)
         out["TwoNN"].append(est.twonn_from_ratios(mu[idx]))
@@ -75,6 +82,8 @@ def _resampled_readings(graph: NeighbourGraph, mind_max: int, n_boot: int, rng: 
         for k in (10, 20):
             out[f"MLE_{k}"].append(1 / inv_mle[k][idx].mean())
         out["MiND_ML"].append(est.mind_from_log_ratios(log_rho[idx], 20, mind_max))
+        sub = rng.integers(0, n_danco, n_danco)
+        out["DANCo"].append(est.danco_from_statistics({k: v[sub] for k, v in danco_stats.items()}, mind_max))
     return {name: np.array(v) for name, v in out.items()}
 
 
@@ -169,7 +178,8 @@ class IntrinsicDimension(BaseEstimator):
         if n > self.max_danco_points:
             sub = np.sort(rng.choice(n, self.max_danco_points, replace=False))
             danco_graph = build_graph(Xu[sub], 11)
-        self.estimates_["DANCo"] = est.danco(danco_graph)
+        danco_stats = est.danco_statistics(danco_graph)
+        self.estimates_["DANCo"] = est.danco_from_statistics(danco_stats, n_features)
         if self.heavy:
             k_local = min(100, graph.k)
             self.estimates_["ESS"] = est.ess(graph, k_local)
@@ -183,7 +193,7 @@ class IntrinsicDimension(BaseEstimator):
         self.local_id_ = est.mle_pointwise(graph, 20)
         self.mu_ = est.twonn_ratios(graph)
 
-        boot = _resampled_readings(graph, mind_max, self.n_bootstrap, rng) if self.n_bootstrap else {}
+        boot = _resampled_readings(graph, danco_stats, mind_max, self.n_bootstrap, rng) if self.n_bootstrap else {}
         maps: dict[str, Callable[[float], float]] = {name: (lambda v: v) for name in CALIBRATED}
         if self.calibrate:
             fns = {
@@ -193,8 +203,9 @@ class IntrinsicDimension(BaseEstimator):
                 "MiND_ML": lambda g: est.mind_ml(g, 20, 2 * g.X.shape[1] + 5),
             }
             targets = {name: self.estimates_[name] for name in CALIBRATED}
-            for name, values in boot.items():
-                targets[name] = max(targets[name], float(np.percentile(values, 97.5)))
+            for name in CALIBRATED:
+                if name in boot:
+                    targets[name] = max(targets[name], float(np.percentile(boot[name], 97.5)))
             dims, ref = reference_curves(n, fns, targets, 21, rng, min_value=min(targets.values()))
             self.reference_ = {"dims": dims, **ref}
             maps = {name: (lambda v, name=name: invert(v, dims, ref[name])) for name in CALIBRATED}
@@ -202,14 +213,19 @@ class IntrinsicDimension(BaseEstimator):
         self.calibrated_["DANCo"] = self.estimates_["DANCo"]
         self.intervals_ = {}
         for name in INTERVAL_SET:
-            if name in boot:
-                lo, hi = np.percentile(boot[name], [2.5, 97.5])
-                self.intervals_[name] = (
-                    min(maps[name](lo), self.calibrated_[name]),
-                    max(maps[name](hi), self.calibrated_[name]),
-                )
+            value = self.calibrated_[name]
+            if name not in boot:
+                self.intervals_[name] = (value, value)
+                continue
+            lo, hi = np.percentile(boot[name], [2.5, 97.5])
+            if name in CALIBRATED:
+                # a calibrated value compares two samples of size n (data and reference ball): sqrt(2) x the spread
+                widen = np.sqrt(2) if self.calibrate else 1.0
+                lo, hi = value - widen * (value - maps[name](lo)), value + widen * (maps[name](hi) - value)
             else:
-                self.intervals_[name] = (self.calibrated_[name], self.calibrated_[name])
+                # DANCo's table is tabulated at integer dimensions: its resolution is +-0.5
+                lo, hi = min(lo, value - 0.5), max(hi, value + 0.5)
+            self.intervals_[name] = (float(min(lo, value)), float(max(hi, value)))
         self.dimension_ = float(np.median([self.calibrated_[name] for name in POINT_SET]))
         self.interval_ = (
             float(min(lo for lo, _ in self.intervals_.values())),
