@@ -1,0 +1,254 @@
+"""``neuroengram id``: intrinsic-dimension reports of arrays and runs, and validation on known manifolds.
+
+``neuroengram id estimate ARRAY.npy|ARRAY.npz[:key]|ARRAY.csv|RUN_DIR|sklearn:digits [--json] [--out DIR]``
+``neuroengram id validate [--seeds 0,1,2] [--n 2500] [--manifolds M1_Sphere,...] [--json]``
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+
+import click
+import numpy as np
+
+from neuroengram.errors import DataError
+from neuroengram.latent.graph import check_points
+from neuroengram.latent.report import INTERVAL_SET, IntrinsicDimension
+
+TABLE_COLUMNS = ("TwoNN", "GRIDE_1", "MLE_20", "MiND_ML", "DANCo", "ESS", "CorrInt", "lPCA_local", "PR", "lPCA_FO")
+
+
+def _npz_array(path: Path, key: str | None) -> tuple[np.ndarray, str]:
+    with np.load(path, allow_pickle=False) as data:
+        keys = list(data.files)
+        if key is None:
+            key = next((k for k in ("codes", "rates") if k in keys), keys[0] if len(keys) == 1 else None)
+        if key not in keys:
+            raise DataError(f"{path} has arrays {keys}", key="ARRAY", fix=f"name one, e.g. {path}:{keys[0]}")
+        return data[key], f"{path}:{key}"
+
+
+def load_array(source: str) -> tuple[np.ndarray, str]:
+    """Read the array named by ``source``; returns ``(X, description)``.
+
+    ``sklearn:digits`` (scikit-learn's 1797 x 64 digits), ``FILE.npy``, ``FILE.npz[:key]`` (default key ``codes``,
+    then ``rates``, then the only array), ``FILE.csv`` (comma-separated numbers, one optional header line), or a run
+    folder (its first ``mirror/latent.npz``, else its first ``spiking/activity.npz``).
+    """
+    if source == "sklearn:digits":
+        from sklearn.datasets import load_digits
+
+        return load_digits().data, "sklearn load_digits (1797 x 64)"
+    path, key = Path(source), None
+    if not path.exists() and ":" in source:
+        head, _, key = source.rpartition(":")
+        path = Path(head)
+    if path.is_dir():
+        for pattern in ("**/mirror/latent.npz", "**/spiking/activity.npz", "**/connectome/activity.npz"):
+            found = sorted(path.glob(pattern))
+            if found:
+                return _npz_array(found[0], key)
+        raise DataError(
+            f"{path} holds no mirror/latent.npz or spiking/activity.npz",
+            key="ARRAY",
+            fix="pass a run folder of a study with a mirror or spiking stage, or an array file",
+        )
+    if not path.is_file():
+        raise DataError(f"no such file: {path}", key="ARRAY", fix="check the path")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path} is empty", key="ARRAY", fix="pass a file with data")
+    if path.suffix == ".npz":
+        return _npz_array(path, key)
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=False), str(path)
+    if path.suffix == ".csv":
+        try:
+            return np.loadtxt(path, delimiter=",", ndmin=2), str(path)
+        except ValueError:
+            return np.loadtxt(path, delimiter=",", ndmin=2, skiprows=1), str(path)
+    raise DataError(f"unknown file type {path.suffix!r}", key="ARRAY", fix="use .npy, .npz, .csv or a run folder")
+
+
+def reading(model: IntrinsicDimension) -> str:
+    """A short plain-language reading of a fitted report."""
+    lo, hi = model.interval_
+    est = model.estimates_
+    text = (
+        f"The {model.n_points_} points ({model.n_features_in_} features) lie on a manifold of intrinsic dimension "
+        f"about {model.dimension_:.1f} (interval {lo:.1f} to {hi:.1f}, which spans the calibrated estimators, the "
+        f"neighbourhood scales from 1 to 20 neighbours and resampling noise). Linear PCA needs "
+        f"{est['PCA_90']:.0f} components for 90 % of the variance (participation ratio {est['PR']:.1f}); "
+    )
+    if est["PCA_90"] > 1.5 * hi:
+        text += "the manifold is curved: it fills more linear directions than its intrinsic dimension. "
+    else:
+        text += "the manifold is close to a linear subspace. "
+    curve = model.scales_["id"]
+    text += f"GRIDE reads {curve[0]:.1f} at the smallest scale and {curve[-1]:.1f} at the largest (uncalibrated). "
+    if model.warnings_:
+        text += "Caveats: " + " ".join(f"[{code}] {msg}." for code, msg in model.warnings_)
+    return text
+
+
+def _figure_png(model: IntrinsicDimension, title: str) -> bytes:
+    from neuroengram.latent.figures import plot_report
+
+    buf = io.BytesIO()
+    plot_report(model, title).savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def write_report(model: IntrinsicDimension, description: str, out: Path) -> Path:
+    """Write ``out/report.html`` (self-contained), ``out/id.json`` and ``out/id.png``; return the HTML path."""
+    out.mkdir(parents=True, exist_ok=True)
+    png = _figure_png(model, description)
+    (out / "id.png").write_bytes(png)
+    (out / "id.json").write_text(json.dumps(_json(model, description), indent=1))
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{raw:.2f}</td><td>{_cell(model.calibrated_.get(name))}</td>"
+        f"<td>{_interval_cell(model, name)}</td></tr>"
+        for name, raw in model.estimates_.items()
+    )
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>intrinsic dimension</title>"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:auto}td,th{padding:2px 8px;text-align:right}"
+        "</style></head><body>"
+        f"<h1>Intrinsic dimension: {model.dimension_:.2f} [{model.interval_[0]:.2f}, {model.interval_[1]:.2f}]</h1>"
+        f"<p>{html.escape(description)}; {model.n_input_} rows, {model.n_duplicates_} duplicates removed, "
+        f"{model.n_features_in_} features.</p><p>{html.escape(reading(model))}</p>"
+        "<table><tr><th>estimator</th><th>raw</th><th>calibrated</th><th>95 % interval</th></tr>"
+        f"{rows}</table><img alt='report figure' style='max-width:100%' "
+        f"src='data:image/png;base64,{base64.b64encode(png).decode()}'></body></html>\n"
+    )
+    path = out / "report.html"
+    path.write_text(page)
+    return path
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _interval_cell(model: IntrinsicDimension, name: str) -> str:
+    if name not in INTERVAL_SET:
+        return ""
+    lo, hi = model.intervals_[name]
+    return f"{lo:.2f} - {hi:.2f}"
+
+
+def _json(model: IntrinsicDimension, description: str) -> dict:
+    return {
+        "source": description,
+        **model.summary(),
+        "intervals": {k: list(v) for k, v in model.intervals_.items()},
+        "warning_list": [{"code": c, "message": m} for c, m in model.warnings_],
+        "reading": reading(model),
+    }
+
+
+def format_table(rows: list[dict], summary: dict) -> str:
+    """Per-manifold table (mean over seeds) of the recommended estimate, interval and raw estimators, plus MRE."""
+    names = list(dict.fromkeys(r["manifold"] for r in rows))
+    cols = [c for c in TABLE_COLUMNS if f"raw_{c}" in rows[0]]
+    head = f"{'manifold':<18} {'d':>3} {'D':>3} {'id':>6} {'interval':>15} {'cov':>4} " + " ".join(
+        f"{c[:8]:>8}" for c in cols
+    )
+    lines = [head, "-" * len(head)]
+    for name in names:
+        sub = [r for r in rows if r["manifold"] == name]
+        mean = {k: float(np.mean([r[k] for r in sub])) for k in ("id", "id_low", "id_high")}
+        covered = sum(r["covered"] for r in sub)
+        lines.append(
+            f"{name:<18} {sub[0]['d']:>3} {sub[0]['D']:>3} {mean['id']:>6.2f} "
+            f"[{mean['id_low']:>6.2f},{mean['id_high']:>6.2f}] {covered:>2}/{len(sub)} "
+            + " ".join(f"{np.mean([r[f'raw_{c}'] for r in sub]):>8.2f}" for c in cols)
+        )
+    lines.append(
+        f"{'MRE %':<18} {'':>3} {'':>3} {summary['mre_id']:>6.2f} {'':>15} {summary['coverage']:>4.1f} "
+        + " ".join(f"{summary[f'mre_raw_{c}']:>8.2f}" for c in cols)
+    )
+    cal = " ".join(f"{c}={summary[f'mre_cal_{c}']:.2f}" for c in INTERVAL_SET)
+    lines.append(f"calibrated MRE %: {cal}")
+    return "\n".join(lines)
+
+
+@click.group("id")
+def id_group() -> None:
+    """Intrinsic dimension of an array or run, with intervals and warnings; validation on known manifolds."""
+
+
+@id_group.command("estimate")
+@click.argument("array")
+@click.option("--bootstrap", default=100, show_default=True, help="Resamples for the 95 % intervals.")
+@click.option("--exclude-window", default=0, show_default=True, help="Exclude neighbours within this many rows.")
+@click.option("--max-points", default=10_000, show_default=True, help="Random subsample of rows above this size.")
+@click.option("--fast", is_flag=True, help="Skip ESS and local PCA.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write report.html, id.json, id.png.")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def estimate(
+    array: str,
+    bootstrap: int,
+    exclude_window: int,
+    max_points: int,
+    fast: bool,
+    seed: int,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """Estimate the intrinsic dimension of ARRAY (.npy, .npz[:key], .csv, a run folder, or sklearn:digits)."""
+    X, description = load_array(array)
+    X = check_points(X, name="ARRAY")
+    rows = np.arange(len(X))
+    if len(X) > max_points:
+        rows = np.sort(np.random.default_rng(seed).choice(len(X), max_points, replace=False))
+        description += f" (random {max_points} of {len(X)} rows)"
+    model = IntrinsicDimension(
+        n_bootstrap=bootstrap, exclude_window=exclude_window, heavy=not fast, random_state=seed
+    ).fit(X[rows], times=rows)
+    if out is not None:
+        path = write_report(model, description, out)
+        if not as_json:
+            click.echo(f"wrote {path}")
+    if as_json:
+        click.echo(json.dumps(_json(model, description), indent=1))
+        return
+    click.echo(
+        f"{description}: intrinsic dimension {model.dimension_:.2f} "
+        f"[{model.interval_[0]:.2f}, {model.interval_[1]:.2f}]"
+    )
+    for name, raw in model.estimates_.items():
+        click.echo(
+            f"  {name:<11} raw {raw:8.2f}  calibrated {_cell(model.calibrated_.get(name)):>6}  "
+            f"{_interval_cell(model, name)}"
+        )
+    click.echo(reading(model))
+
+
+@id_group.command("validate")
+@click.option("--seeds", default="0", show_default=True, help="Comma-separated seeds of BenchmarkManifolds.")
+@click.option("--n", "n_points", default=2500, show_default=True, help="Points per manifold.")
+@click.option("--manifolds", default="all", show_default=True, help="Comma-separated names, or all 24.")
+@click.option("--bootstrap", default=50, show_default=True)
+@click.option("--heavy/--fast", default=False, show_default=True, help="Also run ESS and local PCA.")
+@click.option("--json", "as_json", is_flag=True)
+def validate(seeds: str, n_points: int, manifolds: str, bootstrap: int, heavy: bool, as_json: bool) -> None:
+    """Run all estimators on skdim's benchmark manifolds; print estimate vs true ID and the error per estimator."""
+    from neuroengram.latent.validation import manifold_names, run_validation, summarize
+
+    names = manifold_names() if manifolds == "all" else manifolds.split(",")
+    unknown = sorted(set(names) - set(manifold_names()))
+    if unknown:
+        raise DataError(
+            f"unknown manifolds {unknown}", key="--manifolds", fix="use names from skdim BenchmarkManifolds"
+        )
+    rows = run_validation([int(s) for s in seeds.split(",")], n_points, names, bootstrap, heavy)
+    summary = summarize(rows)
+    if as_json:
+        click.echo(json.dumps({"rows": rows, "summary": summary}, indent=1))
+    else:
+        click.echo(format_table(rows, summary))
