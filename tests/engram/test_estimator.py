@@ -10,6 +10,7 @@ from torch import nn
 
 from neuroengram.engram import EngramEstimator, collect_moments, linear_maps, relative_pinv
 from neuroengram.engram.estimator import FLOAT32_EPS, composition_error, partition_error
+from neuroengram.engram.statistics import for_each_fisher_pair
 from neuroengram.errors import ConfigError, DataError
 
 
@@ -113,27 +114,41 @@ def test_cells_are_read_step_by_step():
     assert moments["cell.ih"].count == 6
 
 
-def test_kfac_is_one_natural_gradient_step_under_the_kronecker_fisher():
-    """E_kfac = (Σ_r ⊗ Ḡ_r)⁺ vec(Ḡ_t W̃ Σ_t) with an explicit Kronecker product (column-major vec)."""
+def _vec(m: torch.Tensor) -> torch.Tensor:
+    return m.T.reshape(-1)  # column-major: kron(A, G) @ vec(M) = vec(G M Aᵀ)
+
+
+def test_kfac_is_one_natural_gradient_step_under_the_eigenvalue_corrected_fisher():
+    """vec E_kfac = F_r⁺ F_t vec W̃ with F = Q diag(s) Qᵀ, Q = U_A ⊗ U_G, s = diag(Qᵀ F_exact Q) from the dense
+    per-sample Fisher Σ_x Σ_k x̃x̃ᵀ ⊗ g_k g_kᵀ (exact categorical Fisher of a 3-class model)."""
     torch.manual_seed(5)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 3)).eval()
     x = torch.randn(200, 3)
-    est = EngramEstimator(method="kfac", likelihood="categorical", mc_samples=4).fit(model, [x[:60]], [x])
+    est = EngramEstimator(method="kfac", likelihood="categorical").fit(model, [x[:60]], [x])
+    parts = [est, EngramEstimator(method="kfac").fit(model, [x[60:]], [x])]
+    dense: dict[str, torch.Tensor] = {}
+
+    def add(name, xr, g):
+        dense[name] = dense.get(name, 0) + torch.einsum("na,nb,ng,nh->agbh", xr, xr, g, g).reshape(
+            xr.shape[1] * g.shape[1], -1
+        )
+
+    for_each_fisher_pair(model, [x], est.maps_, add, likelihood="categorical", generator=torch.Generator())
     for name in ("0", "2"):
-        a_r = est.reference_moments_[name].total
-        g_r = est.reference_output_moments_[name].total / est.reference_output_moments_[name].count
-        g_t = est.target_output_moments_[name].total / est.target_output_moments_[name].count
-        grad = g_t @ est.weights_[name] @ est.target_moments_[name].total
-        fisher = torch.kron(a_r, g_r)  # vec(G M A) = (A ⊗ G) vec(M), A symmetric
-        step = torch.linalg.pinv(fisher, rtol=1e-12) @ grad.T.reshape(-1)
-        expected = step.reshape(grad.shape[1], grad.shape[0]).T
-        assert torch.allclose(est.engrams_[name], expected, rtol=1e-6, atol=1e-9)
-    # the input method is the same step with G = I
+        q = torch.kron(est.input_basis_[name], est.output_basis_[name])
+        s_r = torch.diagonal(q.T @ dense[name] @ q)
+        assert torch.allclose(s_r, _vec(est.reference_curvature_[name]), rtol=1e-8, atol=1e-12)
+        f_r = q @ torch.diag(_vec(est.reference_curvature_[name])) @ q.T
+        f_t = q @ torch.diag(_vec(est.target_curvature_[name])) @ q.T
+        step = torch.linalg.pinv(f_r, rtol=FLOAT32_EPS, hermitian=True) @ f_t @ _vec(est.weights_[name])
+        assert torch.allclose(_vec(est.engrams_[name]), step, atol=1e-8 * float(step.abs().max()))
+    assert composition_error(est.compose(parts[1]), *parts) == 0.0
+    assert partition_error(parts) <= 1e-3  # Fisher norm; only components below the cut are lost
+    # the input method is the same step with G = I: F = Σ_r ⊗ I
     plain = EngramEstimator().fit(model, [x[:60]], [x])
     a_r, a_t = plain.reference_moments_["0"].total, plain.target_moments_["0"].total
     step = torch.linalg.pinv(torch.kron(a_r, torch.eye(4, dtype=torch.float64)), rtol=1e-12)
-    expected = (step @ (plain.weights_["0"] @ a_t).T.reshape(-1)).reshape(4, 4).T
-    assert torch.allclose(plain.engrams_["0"], expected, rtol=1e-6, atol=1e-9)
+    assert torch.allclose(_vec(plain.engrams_["0"]), step @ _vec(plain.weights_["0"] @ a_t), rtol=1e-6, atol=1e-9)
 
 
 def test_bad_input_gives_clear_errors(digits):
