@@ -63,11 +63,23 @@ class LinearMap:
         return torch.cat([weight, getattr(mod, self.bias).detach().to(torch.float64)[:, None]], dim=1)
 
     def assign(self, model: nn.Module, matrix: torch.Tensor) -> None:
-        """Write ``W̃`` back into ``model`` (in place). A parametrized weight loses its parametrization first,
-        so the written values are exactly the edited ones (e.g. an edit may break a sign constraint)."""
+        """Write ``W̃`` into ``model`` (in place). A parametrized ``nn.Linear`` (e.g. a sign constraint) is replaced by
+        a plain ``nn.Linear``, so the written values are exactly the edited ones (an edit may break the constraint).
+        ``parametrize.remove_parametrizations`` is not used: it edits the class shared with deep copies."""
         mod = model.get_submodule(self.module)
         if parametrize.is_parametrized(mod, self.weight):
-            parametrize.remove_parametrizations(mod, self.weight, leave_parametrized=True)
+            if not isinstance(mod, nn.Linear) or not self.module:
+                raise ConfigError(
+                    f"cannot edit the parametrized {self.weight!r} of {type(mod).__name__} {self.module!r}",
+                    key="model",
+                    fix="use parametrized weights only on nn.Linear submodules of a container",
+                )
+            plain = nn.Linear(mod.in_features, mod.out_features, bias=mod.bias is not None, dtype=mod.weight.dtype)
+            if mod.bias is not None:
+                plain.bias = mod.bias
+            parent, _, child = self.module.rpartition(".")
+            setattr(model.get_submodule(parent), child, plain)
+            mod = plain
         weight = getattr(mod, self.weight)
         n_in = weight.shape[1]
         with torch.no_grad():

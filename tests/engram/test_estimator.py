@@ -69,14 +69,16 @@ def test_parametrized_weights_are_written_exactly():
         def forward(self, w):
             return w.abs()
 
-    layer = nn.Linear(5, 3, bias=False)
+    layer = nn.Linear(5, 3)
     parametrize.register_parametrization(layer, "weight", Abs())
-    layer.eval()
+    model = nn.Sequential(layer).eval()
     x = torch.randn(30, 5, generator=torch.Generator().manual_seed(2))
-    est = EngramEstimator().fit(layer, [x[:10]], [x])
-    erased = est.erase(layer)
-    assert torch.allclose(erased.weight.double(), est.weights_[""] - est.engrams_[""], atol=1e-6)
-    assert parametrize.is_parametrized(layer)  # the caller's model keeps its constraint
+    est = EngramEstimator().fit(model, [x[:10]], [x])
+    for _ in range(2):  # the caller's model keeps its constraint, and can be edited again
+        erased = est.erase(model)
+        edited = torch.cat([erased[0].weight, erased[0].bias[:, None]], dim=1).double()
+        assert torch.allclose(edited, est.weights_["0"] - est.engrams_["0"], atol=1e-6)
+        assert parametrize.is_parametrized(model[0]) and torch.all(model[0].weight >= 0)
 
 
 @pytest.mark.parametrize("kind", [nn.RNN, nn.GRU, nn.LSTM])
