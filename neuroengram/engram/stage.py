@@ -13,6 +13,11 @@ or the same keys in ``mirror/latent.npz``). One class (a melody / stimulus patte
 :data:`SEQUENCE_ALPHAS`; reported: held-out reconstruction-error ratios of the forgotten class and of the others,
 against an untrained model of the same architecture (:mod:`~neuroengram.engram.sequences`). Writes
 ``engram/sequence_erasure.npz`` and the figure ``engram/figures/sequence_alpha_sweep``.
+
+``task = "curvature"`` (digits): train the MLP with a fraction ``label_noise`` of random wrong labels, keep per layer
+the top-ρ K-FAC curvature mass (:func:`~neuroengram.engram.curvature.memorisation_spectrum`) and report recall of the
+memorised labels and clean/test accuracy for every ρ of :data:`~neuroengram.engram.curvature.RHOS`. Writes
+``engram/curvature.npz`` and the figure ``engram/figures/curvature_spectrum``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import torch
 from pydantic import Field
 
 from neuroengram.engram.criteria import classification_criteria, layer_summary
+from neuroengram.engram.curvature import memorisation_spectrum, spectrum_figure
 from neuroengram.engram.digits import (
     N_CLASSES,
     accuracy,
@@ -48,6 +54,9 @@ SEQUENCE_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
 class Params(StageParams):
     """``[stages.engram]``: which memory to erase from which model, and how."""
 
+    task: Literal["erase", "curvature"] = Field(
+        "erase", description="'erase' one class; 'curvature' = memorised-label spectrum (digits, label_noise)"
+    )
     dataset: Literal["digits", "mirror"] = Field(
         "digits", description="'digits' = MLP on sklearn digits; 'mirror' = the mirror stage's recurrent autoencoder"
     )
@@ -61,9 +70,14 @@ class Params(StageParams):
     epochs: int = Field(60, ge=1, le=1000, description="training epochs (Adam, batch 64, lr 3e-3)")
     test_fraction: float = Field(0.3, gt=0.0, lt=1.0, description="held-out fraction of each digit class")
     retrain_gold: bool = Field(True, description="retrain without the forget class (gold standard, one more run)")
+    label_noise: float = Field(
+        0.1, gt=0.0, lt=1.0, description="task 'curvature': fraction of training images given a random wrong label"
+    )
 
 
 def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool]:
+    if params.task == "curvature":
+        return _run_curvature(params, ctx)
     if params.dataset == "mirror":
         return _run_mirror(params, ctx)
     split = load_split(ctx.seed, params.test_fraction)
@@ -230,3 +244,20 @@ def _sequence_figure(params: Params, result):
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def _run_curvature(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool]:
+    if params.dataset != "digits":
+        raise StageError(
+            "task 'curvature' runs on the digits MLP", key="stages.engram.dataset", fix="set dataset = 'digits'"
+        )
+    result = memorisation_spectrum(ctx.seed, epochs=params.epochs, noise=params.label_noise)
+    ctx.save_arrays("curvature", **result)
+    ctx.save_figure("curvature_spectrum", spectrum_figure(result))
+    metrics: dict[str, float | int | str | bool] = {"n_memorised": int(result["n_memorised"])}
+    for i, rho in enumerate(result["rho"]):
+        tag = f"rho_{round(1000 * rho):04d}"
+        metrics[f"memorised_recall_{tag}"] = float(result["memorised_recall"][i])
+        metrics[f"clean_train_acc_{tag}"] = float(result["clean_train_acc"][i])
+        metrics[f"test_acc_{tag}"] = float(result["test_acc"][i])
+    return metrics
