@@ -197,6 +197,7 @@ class EngramEstimator:
             target_batches, reference_batches = list(target_batches), list(reference_batches)
         self.target_moments_ = self._moments(model, target_batches, "target_batches")
         self.reference_moments_ = self._moments(model, reference_batches, "reference_batches")
+        self._check_nonzero()
         self._check_contained(self.target_moments_)
         self.weights_ = {name: m.matrix(model) for name, m in self.maps_.items()}
         self.reference_pinv_ = {
@@ -214,6 +215,18 @@ class EngramEstimator:
                 raise DataError(f"precomputed moments lack the maps {missing}", key=key, fix="collect them again")
             return {name: source[name] for name in self.maps_}
         return collect_moments(model, source, self.maps_, key=key)
+
+    def _check_nonzero(self) -> None:
+        """Raise :class:`DataError` for a map whose reference inputs are all zero (nothing to estimate from).
+
+        Rank-deficient statistics are normal (dead units, constant pixels): the pseudo-inverse's cut handles them."""
+        for name, ref in self.reference_moments_.items():
+            if float(torch.diagonal(ref.total).max()) <= 0.0:
+                raise DataError(
+                    f"the reference inputs of map {name!r} are all zero: its statistics are singular",
+                    key="reference_batches",
+                    fix="check the data and the layer (dead layer, all-zero inputs)",
+                )
 
     def _check_contained(self, target: Mapping[str, Moments]) -> None:
         """Raise :class:`DataError` unless ``Σ_r − Σ_t`` is PSD (up to ``CONTAINMENT_TOL``) for every map."""

@@ -158,6 +158,8 @@ def test_bad_input_gives_clear_errors(digits):
     x, y = split.x_train, split.y_train
     with pytest.raises(DataError, match="empty subset"):
         EngramEstimator().fit(model, [], [x])
+    with pytest.raises(DataError, match="all zero"):
+        EngramEstimator().fit(model, [torch.zeros(3, 64)], [torch.zeros(5, 64)])
     with pytest.raises(DataError, match="not contained"):
         EngramEstimator().fit(model, [x[y == 0]], [x[y == 1]])
     with pytest.raises(ConfigError, match="unknown method"):
