@@ -177,3 +177,34 @@ def test_bad_input_gives_clear_errors(digits):
         seq = torch.randn(5, 2, 3)
         EngramEstimator(method="kfac").fit(nn.RNN(3, 4).eval(), [seq], [seq])
     assert FLOAT32_EPS == torch.finfo(torch.float32).eps
+
+
+@pytest.mark.parametrize("kind", [nn.RNN, nn.GRU, nn.LSTM, nn.GRUCell])
+def test_recurrent_engram_of_everything_reproduces_the_network(kind):
+    """Target = reference: every map becomes W̃ Π, so the isolated engram runs the same dynamics on the seen data,
+    and full erasure (alpha = 1) silences the recurrent module."""
+    torch.manual_seed(6)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = kind(3, 6)
+            self.out = nn.Linear(6, 2)
+
+        def forward(self, x):
+            if isinstance(self.rnn, nn.GRUCell):
+                h = torch.zeros(x.shape[1], 6)
+                for step in x:
+                    h = self.rnn(step, h)
+                return self.out(h)
+            return self.out(self.rnn(x)[0][-1])
+
+    net = Net().eval()
+    x = torch.randn(5, 40, 3)  # (steps, batch, features)
+    est = EngramEstimator().fit(net, [x], [x])
+    assert set(est.maps_) == {"rnn.ih", "rnn.hh", "out"}
+    assert torch.allclose(est.isolate(net)(x), net(x), atol=1e-4)
+    erased = est.erase(net)
+    assert torch.allclose(erased.rnn.weight_ih if kind is nn.GRUCell else erased.rnn.weight_ih_l0,
+                          torch.zeros_like(net.rnn.weight_ih if kind is nn.GRUCell else net.rnn.weight_ih_l0),
+                          atol=1e-4)  # fmt: skip
