@@ -58,7 +58,9 @@ each map that the target's *input subspace* drives.
 from __future__ import annotations
 
 import copy
+import functools
 import math
+import operator
 from collections.abc import Iterable, Mapping
 
 import torch
@@ -343,7 +345,9 @@ class EngramEstimator:
                     fix="fit every estimator with the same reference batches",
                 )
         union = copy.copy(self)
-        union.target_moments_ = {n: _sum(est.target_moments_[n] for est in parts) for n in self.maps_}
+        union.target_moments_ = {
+            n: functools.reduce(operator.add, (e.target_moments_[n] for e in parts)) for n in self.maps_
+        }
         union._check_contained(union.target_moments_)
         union.engrams_ = {n: sum(est.engrams_[n] for est in parts) for n in self.maps_}
         if self.method == "kfac":
@@ -379,14 +383,6 @@ class EngramEstimator:
             react = 1.0 - math.sqrt(_energy(engram - weight, target) / max(_energy(weight, target), 1e-300))
             out[name] = {"specificity": spec, "reactivation": react}
         return out
-
-
-def _sum(moments: Iterable[Moments]) -> Moments:
-    items = list(moments)
-    total = items[0]
-    for item in items[1:]:
-        total = total + item
-    return total
 
 
 def composition_error(union: EngramEstimator, *parts: EngramEstimator) -> float:

@@ -98,9 +98,6 @@ class Moments:
     def __add__(self, other: Moments) -> Moments:
         return Moments(self.total + other.total, self.count + other.count)
 
-    def __sub__(self, other: Moments) -> Moments:
-        return Moments(self.total - other.total, self.count - other.count)
-
 
 def linear_maps(model: nn.Module) -> dict[str, LinearMap]:
     """All supported linear maps of ``model``, in module order.
