@@ -23,7 +23,7 @@ memorised labels and clean/test accuracy for every ρ of :data:`~neuroengram.eng
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import torch
@@ -65,7 +65,9 @@ class Params(StageParams):
     method: Literal["input", "kfac"] = Field(
         "input", description="'input' (input second moments) or 'kfac' (also the output-gradient factor)"
     )
-    hidden: tuple[int, ...] = Field((128, 64), min_length=1, description="hidden layer widths of the MLP")
+    hidden: tuple[Annotated[int, Field(ge=1, le=4096)], ...] = Field(
+        (128, 64), min_length=1, max_length=8, description="hidden layer widths of the MLP"
+    )
     bias: bool = Field(False, description="whether the MLP's layers have biases (absorbed as a constant input)")
     epochs: int = Field(60, ge=1, le=1000, description="training epochs (Adam, batch 64, lr 3e-3)")
     test_fraction: float = Field(0.3, gt=0.0, lt=1.0, description="held-out fraction of each digit class")
