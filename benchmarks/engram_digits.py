@@ -10,7 +10,9 @@ retraining without the class (gold), fine-tuning on the retain set (5 epochs), g
 the PyPI package ai-engram (if installed) on the same model. Wall times: erasure = reference statistics + fit + edit
 from scratch for one class; retraining = the gold run; the speed ratio is their ratio in this run. Agreement with
 ai-engram: the largest relative difference between its engram ``(n/N) P`` and ours with the same cut
-(``rcond = D * eps32``), over layers and classes.
+(``rcond = D * eps32``), over layers and classes. Probe recall: a linear probe (logistic regression on the last hidden
+layer, fitted on the training images of the edited model) still finds the class in the representation (masking
+leaves it at the original level).
 """
 
 from __future__ import annotations
@@ -28,6 +30,22 @@ from neuroengram.engram.digits import forget_retain_accuracy, load_split, make_m
 from neuroengram.engram.estimator import FLOAT32_EPS
 
 
+def probe_recall(model, split, c: int) -> float:
+    """Linear-probe recall of class c from the last hidden layer (representation-level evidence of the memory).
+
+    A multinomial logistic regression on the penultimate activations of the training images (all ten labels) is
+    evaluated on the held-out images of class c; output masking leaves it untouched, true removal should lower it.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    body = (model.model if isinstance(model, OutputMask) else model)[:-1]
+    with torch.no_grad():
+        h_train, h_test = body(split.x_train).numpy(), body(split.x_test).numpy()
+    probe = LogisticRegression(max_iter=2000).fit(h_train, split.y_train.numpy())
+    mask = split.y_test.numpy() == c
+    return float((probe.predict(h_test[mask]) == c).mean())
+
+
 def ai_engram_erase(model, x_forget, x_train):
     """Erase with the ai-engram package (default scaling n/N, alpha = 1); returns (model, {layer: n/N * P})."""
     from engram import EditorConfig, EngramEditor
@@ -38,6 +56,9 @@ def ai_engram_erase(model, x_forget, x_train):
     result = editor.compute_engram_weights(target, total)
     engrams = {name: info.projection.double() * info.n / info.N for name, info in result.layers.items()}
     return editor.apply(result, alpha=1.0), engrams
+
+
+PROBED = ("original", "engram", "retrain", "grad_ascent", "ssd", "mask")
 
 
 def run_seed(seed: int, epochs: int, with_ai_engram: bool) -> list[dict]:
@@ -51,6 +72,8 @@ def run_seed(seed: int, epochs: int, with_ai_engram: bool) -> list[dict]:
 
         def record(name, edited, seconds=None, c=c, res=res):
             res[name] = forget_retain_accuracy(edited, x_te, y_te, [c])
+            if name in PROBED:
+                res[f"{name}_probe"] = probe_recall(edited, split, c)
             if seconds is not None:
                 res[f"{name}_time"] = seconds
 
@@ -96,8 +119,8 @@ def summary(rows: list[dict]) -> str:
     if "ai_engram" in rows[0]:
         methods.append("ai_engram")
     lines = [
-        "| method | forget acc | retain acc | retain drop | worst retain | wall time (s) |",
-        "|---|---|---|---|---|---|",
+        "| method | forget acc | retain acc | retain drop | worst retain | probe recall | wall time (s) |",
+        "|---|---|---|---|---|---|---|",
     ]
     orig_retain = np.array([r["original"][1] for r in rows])
     for m in methods:
@@ -105,9 +128,10 @@ def summary(rows: list[dict]) -> str:
         retain = np.array([r[m][1] for r in rows])
         times = [r[f"{m}_time"] for r in rows if f"{m}_time" in r]
         wall = f"{np.mean(times):.3f}" if times else "—"
+        probe = f"{np.mean([r[f'{m}_probe'] for r in rows]):.3f}" if f"{m}_probe" in rows[0] else "—"
         lines.append(
             f"| {m} | {forget.mean():.3f} (max {forget.max():.3f}) | {retain.mean():.4f} | "
-            f"{(orig_retain - retain).mean():+.4f} | {retain.min():.3f} | {wall} |"
+            f"{(orig_retain - retain).mean():+.4f} | {retain.min():.3f} | {probe} | {wall} |"
         )
     erase_t = np.array([r["engram_time"] for r in rows])
     retrain_t = np.array([r["retrain_time"] for r in rows])
