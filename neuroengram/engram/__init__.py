@@ -8,11 +8,15 @@ Public API:
   specificity and reactivation.
 - :func:`collect_moments`, :func:`linear_maps`, :func:`relative_pinv`: the functional core.
 - :func:`composition_error`, :func:`partition_error`: the algebraic identities, measured.
-- :func:`classification_criteria`: the four criteria of a class engram in a classifier.
+- :func:`classification_criteria`: the four criteria of a class engram in a classifier;
+  :func:`erase_sequence_class`: erasure of one sequence class from a (recurrent) autoencoder.
+- :func:`kfac_factors`, :func:`keep_curvature_mass`: the curvature spectrum (keep the top-ρ K-FAC curvature mass).
 """
 
 from neuroengram.engram.criteria import classification_criteria
+from neuroengram.engram.curvature import keep_curvature_mass, kfac_factors
 from neuroengram.engram.estimator import EngramEstimator, composition_error, partition_error, relative_pinv
+from neuroengram.engram.sequences import erase_sequence_class
 from neuroengram.engram.statistics import LinearMap, Moments, collect_moments, linear_maps
 
 __all__ = [
@@ -22,6 +26,9 @@ __all__ = [
     "classification_criteria",
     "collect_moments",
     "composition_error",
+    "erase_sequence_class",
+    "keep_curvature_mass",
+    "kfac_factors",
     "linear_maps",
     "partition_error",
     "relative_pinv",

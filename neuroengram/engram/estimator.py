@@ -23,16 +23,22 @@ Natural-gradient reading. For the activity loss ``L_t(W̃) = ½ Σ_{x∈t} ‖W�
 of a unit-variance Gaussian output model over the reference set, ``F = Σ_r ⊗ I`` (K-FAC with output factor
 ``G = I``), one natural-gradient step of size ``alpha`` is ``W̃ − alpha F⁻¹∇ = W̃ − alpha W̃ Σ_t Σ_r⁺``: erasure.
 
-Full K-FAC variant (``method="kfac"``, ``nn.Linear`` maps only). With the K-FAC true Fisher of the model's own
-likelihood over the reference set, ``F ≈ Σ_r ⊗ Ḡ_r`` (``Ḡ = E[g gᵀ]``, ``g = ∂(−log p(y|x))/∂z`` with ``y`` drawn
-from the model), and the memory loss measured in the same output metric, ``L_t = ½ Σ_{x∈t} (W̃x̃)ᵀ Ḡ_t (W̃x̃)``
-(gradient ``Ḡ_t W̃ Σ_t`` under K-FAC's independence of inputs and output gradients), the natural-gradient step is
+Full K-FAC variant (``method="kfac"``, ``nn.Linear`` maps only). Weigh every sample's error by how much the model's
+output distribution depends on it: with the per-sample Fisher of the map's weights ``F(x) = x̃x̃ᵀ ⊗ Σ_k g_k g_kᵀ``
+(``g_k`` the output gradients of the Fisher cotangents of :func:`~neuroengram.engram.statistics.fisher_cotangents`),
+``F_t = Σ_{x∈t} F(x)`` and ``F_r = Σ_{x∈r} F(x)``, the Fisher-weighted least-squares engram
+``argmin_E Σ_{x∈t} ‖E x̃ − W̃ x̃‖²_{F(x)} + Σ_{x∈r∖t} ‖E x̃‖²_{F(x)}`` is ``vec E = F_r⁺ F_t vec W̃``, which is also one
+natural-gradient step, under the reference Fisher ``F_r``, on the target's Fisher-weighted activity loss
+``½ vec(W̃)ᵀ F_t vec(W̃)``. ``F`` is approximated in the K-FAC eigenbasis of the reference set with eigenvalue
+corrections (EK-FAC, George et al., NeurIPS 2018, arXiv:1806.03884): ``U_A`` = eigenvectors of ``Σ_r``, ``U_G`` =
+eigenvectors of the output factor ``G_r = Σ_{x∈r} Σ_k g_k g_kᵀ``, and per component ``(i, j)`` the exact curvature
+``s(i, j) = Σ_x Σ_k (u_iᵀ g_k)² (v_jᵀ x̃)²`` over the target (``s_t``) and over the reference (``s_r``). Then
 
-    E_kfac = F⁻¹ ∇L_t = Ḡ_r⁺ Ḡ_t W̃ Σ_t Σ_r⁺      ((A ⊗ B)⁻¹ vec(M) = vec(B⁻¹ M A⁻¹), column-major vec).
+    E_kfac = U_G [ (U_Gᵀ W̃ U_A) ⊙ s_t / s_r ] U_Aᵀ,      0 ≤ s_t / s_r ≤ 1 (target ⊆ reference),
 
-It reduces to the input method when ``Ḡ_t = Ḡ_r`` (or ``G = I``). It is not linear in the target set (``Ḡ_t`` is a
-mean), so composition and the partition identity hold only approximately, and its step size differs: sweep
-``alpha``.
+with components ``s_r < rcond · max s_r`` dropped. It is linear in the target (``s_t`` is a sum), so composition is
+exact, and the engrams of a partition sum to ``W̃`` on the kept components (measured in the Fisher norm). With
+``G = I`` and ``Σ_t`` diagonal in ``U_A`` it is the input method. Use the model's likelihood (``likelihood``).
 
 Numerics. Every pseudo-inverse drops eigenvalues below ``rcond · λ_max``, by default ``rcond = 1.19e-7``, the
 float32 machine epsilon, whatever the dtype of the computation (float64 here): the activations are float32, so
@@ -52,7 +58,9 @@ each map that the target's *input subspace* drives.
 from __future__ import annotations
 
 import copy
+import functools
 import math
+import operator
 from collections.abc import Iterable, Mapping
 
 import torch
@@ -64,7 +72,7 @@ from neuroengram.engram.statistics import (
     Moments,
     check_eval_mode,
     collect_moments,
-    collect_output_moments,
+    for_each_fisher_pair,
     linear_maps,
 )
 from neuroengram.errors import ConfigError, DataError
@@ -116,7 +124,7 @@ class EngramEstimator:
         The model's output distribution for ``method="kfac"``: ``"categorical"`` (logits), ``"gaussian"`` (mean,
         unit variance) or ``"bernoulli"`` (logits).
     mc_samples:
-        Labels drawn per input for the Monte-Carlo Fisher (``method="kfac"``).
+        Monte-Carlo draws per input when a sample has too many outputs for the exact Fisher (``method="kfac"``).
     random_state:
         Seed of the Monte-Carlo labels and of the random null of :meth:`isolate`.
 
@@ -126,7 +134,8 @@ class EngramEstimator:
     weights_: ``W̃`` of every map (float64, (out, D)) in the fitted model.
     target_moments_, reference_moments_: :class:`Moments` per map.
     reference_pinv_: ``Σ_r⁺`` per map.
-    target_output_moments_, reference_output_moments_: output-gradient sums (``method="kfac"`` only).
+    input_basis_, output_basis_: ``U_A``, ``U_G`` per map (``method="kfac"`` only).
+    target_curvature_, reference_curvature_: ``s_t``, ``s_r`` per map, shape (out, D) (``method="kfac"`` only).
     engrams_: ``E`` per map (float64, (out, D)).
     """
 
@@ -190,20 +199,14 @@ class EngramEstimator:
             target_batches, reference_batches = list(target_batches), list(reference_batches)
         self.target_moments_ = self._moments(model, target_batches, "target_batches")
         self.reference_moments_ = self._moments(model, reference_batches, "reference_batches")
+        self._check_nonzero()
         self._check_contained(self.target_moments_)
         self.weights_ = {name: m.matrix(model) for name, m in self.maps_.items()}
         self.reference_pinv_ = {
             name: relative_pinv(mom.total, self._cut) for name, mom in self.reference_moments_.items()
         }
         if self.method == "kfac":
-            gen = torch.Generator().manual_seed(self.random_state)
-            kwargs = {"likelihood": self.likelihood, "generator": gen, "mc_samples": self.mc_samples}
-            self.target_output_moments_ = collect_output_moments(
-                model, target_batches, self.maps_, key="target_batches", **kwargs
-            )
-            self.reference_output_moments_ = collect_output_moments(
-                model, reference_batches, self.maps_, key="reference_batches", **kwargs
-            )
+            self._fit_curvature(model, target_batches, reference_batches)
         self.engrams_ = {name: self._engram(name, self.target_moments_[name]) for name in self.maps_}
         return self
 
@@ -214,6 +217,18 @@ class EngramEstimator:
                 raise DataError(f"precomputed moments lack the maps {missing}", key=key, fix="collect them again")
             return {name: source[name] for name in self.maps_}
         return collect_moments(model, source, self.maps_, key=key)
+
+    def _check_nonzero(self) -> None:
+        """Raise :class:`DataError` for a map whose reference inputs are all zero (nothing to estimate from).
+
+        Rank-deficient statistics are normal (dead units, constant pixels): the pseudo-inverse's cut handles them."""
+        for name, ref in self.reference_moments_.items():
+            if float(torch.diagonal(ref.total).max()) <= 0.0:
+                raise DataError(
+                    f"the reference inputs of map {name!r} are all zero: its statistics are singular",
+                    key="reference_batches",
+                    fix="check the data and the layer (dead layer, all-zero inputs)",
+                )
 
     def _check_contained(self, target: Mapping[str, Moments]) -> None:
         """Raise :class:`DataError` unless ``Σ_r − Σ_t`` is PSD (up to ``CONTAINMENT_TOL``) for every map."""
@@ -230,15 +245,45 @@ class EngramEstimator:
                     fix="use a reference set that includes every target sample (e.g. the whole training set)",
                 )
 
+    def _fit_curvature(self, model: nn.Module, target_batches: list, reference_batches: list) -> None:
+        """K-FAC eigenbases of the reference set, then the per-component curvature of target and reference."""
+        gen = torch.Generator().manual_seed(self.random_state)
+        kwargs = {"likelihood": self.likelihood, "generator": gen, "mc_samples": self.mc_samples}
+        out_factor: dict[str, torch.Tensor] = {}
+
+        def add_factor(name: str, x: torch.Tensor, g: torch.Tensor) -> None:
+            out_factor[name] = out_factor.get(name, 0) + g.T @ g
+
+        for_each_fisher_pair(model, reference_batches, self.maps_, add_factor, key="reference_batches", **kwargs)
+        missing = sorted(set(self.maps_) - set(out_factor))
+        if missing:
+            raise DataError(f"the maps {missing} get no output gradient (their output does not reach the model's)")
+        self.input_basis_ = {n: torch.linalg.eigh(m.total)[1] for n, m in self.reference_moments_.items()}
+        self.output_basis_ = {n: torch.linalg.eigh(0.5 * (g + g.T))[1] for n, g in out_factor.items()}
+
+        def curvature(batches: list, key: str) -> dict[str, torch.Tensor]:
+            s: dict[str, torch.Tensor] = {}
+
+            def add(name: str, x: torch.Tensor, g: torch.Tensor) -> None:
+                s[name] = s.get(name, 0) + ((g @ self.output_basis_[name]) ** 2).T @ (
+                    (x @ self.input_basis_[name]) ** 2
+                )
+
+            gen.manual_seed(self.random_state)
+            for_each_fisher_pair(model, batches, self.maps_, add, key=key, **kwargs)
+            return s
+
+        self.reference_curvature_ = curvature(reference_batches, "reference_batches")
+        self.target_curvature_ = curvature(target_batches, "target_batches")
+
     def _engram(self, name: str, target: Moments) -> torch.Tensor:
-        engram = self.weights_[name] @ target.total @ self.reference_pinv_[name]
-        if self.method == "kfac":
-            if name not in self.reference_output_moments_ or name not in self.target_output_moments_:
-                raise DataError(f"map {name!r} got no output gradient (its output does not reach the loss)")
-            g_ref, g_t = self.reference_output_moments_[name], self.target_output_moments_[name]
-            g_ref_mean, g_t_mean = g_ref.total / g_ref.count, g_t.total / g_t.count
-            engram = relative_pinv(g_ref_mean, self._cut) @ g_t_mean @ engram
-        return engram
+        if self.method == "input":
+            return self.weights_[name] @ target.total @ self.reference_pinv_[name]
+        u_a, u_g = self.input_basis_[name], self.output_basis_[name]
+        s_r, s_t = self.reference_curvature_[name], self.target_curvature_[name]
+        keep = s_r > self._cut * float(s_r.max())
+        ratio = torch.where(keep, s_t / torch.where(keep, s_r, 1.0), 0.0).clamp(0.0, 1.0)
+        return u_g @ ((u_g.T @ self.weights_[name] @ u_a) * ratio) @ u_a.T
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "engrams_"):
@@ -300,11 +345,13 @@ class EngramEstimator:
                     fix="fit every estimator with the same reference batches",
                 )
         union = copy.copy(self)
-        union.target_moments_ = {n: _sum(est.target_moments_[n] for est in parts) for n in self.maps_}
+        union.target_moments_ = {
+            n: functools.reduce(operator.add, (e.target_moments_[n] for e in parts)) for n in self.maps_
+        }
         union._check_contained(union.target_moments_)
         union.engrams_ = {n: sum(est.engrams_[n] for est in parts) for n in self.maps_}
         if self.method == "kfac":
-            union.target_output_moments_ = {n: _sum(e.target_output_moments_[n] for e in parts) for n in self.maps_}
+            union.target_curvature_ = {n: sum(e.target_curvature_[n] for e in parts) for n in self.maps_}
         return union
 
     def engram_parameters(self) -> dict[str, torch.Tensor]:
@@ -338,14 +385,6 @@ class EngramEstimator:
         return out
 
 
-def _sum(moments: Iterable[Moments]) -> Moments:
-    items = list(moments)
-    total = items[0]
-    for item in items[1:]:
-        total = total + item
-    return total
-
-
 def composition_error(union: EngramEstimator, *parts: EngramEstimator) -> float:
     """``max_maps ‖E_union − Σ E_part‖_F / ‖E_union‖_F``: 0 up to rounding for disjoint parts (input method)."""
     errors = []
@@ -358,7 +397,9 @@ def composition_error(union: EngramEstimator, *parts: EngramEstimator) -> float:
 def partition_error(parts: Iterable[EngramEstimator]) -> float:
     """Functional partition identity ``max_maps ‖A(Σ_c E_c − W̃)ᵀ‖ / ‖A W̃ᵀ‖`` over the reference rows ``A``.
 
-    The parts must partition the reference set (their target row counts add up to it; else :class:`DataError`).
+    For ``method="kfac"`` the norm is the reference Fisher's, ``‖M‖² = Σ_ij s_r(i, j) (U_Gᵀ M U_A)_ij²`` (the
+    components the model's output does not depend on carry no weight). The parts must partition the reference set
+    (their target row counts add up to it; else :class:`DataError`).
     """
     parts = list(parts)
     first = parts[0]
@@ -373,5 +414,11 @@ def partition_error(parts: Iterable[EngramEstimator]) -> float:
                 fix="fit one estimator per block of a partition of the reference set",
             )
         diff = sum(p.engrams_[name] for p in parts) - weight
-        errors.append(math.sqrt(_energy(diff, ref.total) / max(_energy(weight, ref.total), 1e-300)))
+        if first.method == "kfac":
+            u_a, u_g, s_r = first.input_basis_[name], first.output_basis_[name], first.reference_curvature_[name]
+            num = float((s_r * (u_g.T @ diff @ u_a) ** 2).sum())
+            den = float((s_r * (u_g.T @ weight @ u_a) ** 2).sum())
+        else:
+            num, den = _energy(diff, ref.total), _energy(weight, ref.total)
+        errors.append(math.sqrt(num / max(den, 1e-300)))
     return max(errors)

@@ -6,17 +6,31 @@ test accuracy before and after, next to the gold standard (the same network retr
 criteria (:mod:`~neuroengram.engram.criteria`), the composition identity error (engram of two classes vs the sum of
 their engrams), the partition-sum error (the ten class engrams against the layer's function) and the wall times of
 erasure and retraining. Writes ``engram/erasure.npz`` and the figure ``engram/figures/forget_retain``.
+
+``dataset = "mirror"``: the mirror stage's recurrent autoencoder (``mirror/model.pt`` + ``mirror/model.json``) and its
+labelled sequences (``mirror/sequences.npz`` with ``x`` (n, n_steps, n_features), ``labels`` (n,), ``is_test`` (n,);
+or the same keys in ``mirror/latent.npz``). One class (a melody / stimulus pattern) is erased at every ``alpha`` of
+:data:`SEQUENCE_ALPHAS`; reported: held-out reconstruction-error ratios of the forgotten class and of the others,
+against an untrained model of the same architecture (:mod:`~neuroengram.engram.sequences`). Writes
+``engram/sequence_erasure.npz`` and the figure ``engram/figures/sequence_alpha_sweep``.
+
+``task = "curvature"`` (digits): train the MLP with a fraction ``label_noise`` of random wrong labels, keep per layer
+the top-ρ K-FAC curvature mass (:func:`~neuroengram.engram.curvature.memorisation_spectrum`) and report recall of the
+memorised labels and clean/test accuracy for every ρ of :data:`~neuroengram.engram.curvature.RHOS`. Writes
+``engram/curvature.npz`` and the figure ``engram/figures/curvature_spectrum``.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
+import torch
 from pydantic import Field
 
-from neuroengram.engram.criteria import classification_criteria
+from neuroengram.engram.criteria import classification_criteria, layer_summary
+from neuroengram.engram.curvature import memorisation_spectrum, spectrum_figure
 from neuroengram.engram.digits import (
     N_CLASSES,
     accuracy,
@@ -26,31 +40,48 @@ from neuroengram.engram.digits import (
     train_classifier,
 )
 from neuroengram.engram.estimator import EngramEstimator, composition_error, partition_error
+from neuroengram.engram.sequences import erase_sequence_class
 from neuroengram.engram.statistics import collect_moments
+from neuroengram.errors import StageError
 from neuroengram.stages import StageContext, StageParams
 
 REQUIRES: tuple[str, ...] = ()
 
 ALPHA_SWEEP = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
+SEQUENCE_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
 
 
 class Params(StageParams):
     """``[stages.engram]``: which memory to erase from which model, and how."""
 
-    dataset: Literal["digits"] = Field("digits", description="model and data: 'digits' = MLP on sklearn digits")
+    task: Literal["erase", "curvature"] = Field(
+        "erase", description="'erase' one class; 'curvature' = memorised-label spectrum (digits, label_noise)"
+    )
+    dataset: Literal["digits", "mirror"] = Field(
+        "digits", description="'digits' = MLP on sklearn digits; 'mirror' = the mirror stage's recurrent autoencoder"
+    )
     forget_class: int = Field(3, ge=0, le=N_CLASSES - 1, description="the class whose engram is erased")
     alpha: float = Field(1.0, ge=0.0, le=10.0, description="edit strength: W - alpha * engram")
     method: Literal["input", "kfac"] = Field(
         "input", description="'input' (input second moments) or 'kfac' (also the output-gradient factor)"
     )
-    hidden: tuple[int, ...] = Field((128, 64), min_length=1, description="hidden layer widths of the MLP")
+    hidden: tuple[Annotated[int, Field(ge=1, le=4096)], ...] = Field(
+        (128, 64), min_length=1, max_length=8, description="hidden layer widths of the MLP"
+    )
     bias: bool = Field(False, description="whether the MLP's layers have biases (absorbed as a constant input)")
     epochs: int = Field(60, ge=1, le=1000, description="training epochs (Adam, batch 64, lr 3e-3)")
     test_fraction: float = Field(0.3, gt=0.0, lt=1.0, description="held-out fraction of each digit class")
     retrain_gold: bool = Field(True, description="retrain without the forget class (gold standard, one more run)")
+    label_noise: float = Field(
+        0.1, gt=0.0, lt=1.0, description="task 'curvature': fraction of training images given a random wrong label"
+    )
 
 
 def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool]:
+    if params.task == "curvature":
+        return _run_curvature(params, ctx)
+    if params.dataset == "mirror":
+        return _run_mirror(params, ctx)
     split = load_split(ctx.seed, params.test_fraction)
     forget = [params.forget_class]
     x_tr, y_tr, x_te, y_te = split.x_train, split.y_train, split.x_test, split.y_test
@@ -121,8 +152,8 @@ def _figure(params: Params, table: np.ndarray, sweep: np.ndarray):
     ax_bar.bar(pos + 0.2, table[:, 1], 0.4, label="retain (other classes)", color="tab:blue")
     ax_bar.set_xticks(pos, ["original", f"erased (α={params.alpha:g})", "retrained (gold)"])
     ax_bar.set_ylabel("test accuracy")
-    ax_bar.set_ylim(0, 1.05)
-    ax_bar.legend(loc="lower left", fontsize=8)
+    ax_bar.set_ylim(0, 1.25)
+    ax_bar.legend(loc="upper center", ncol=2, fontsize=8)
     ax_sweep.plot(ALPHA_SWEEP, sweep[:, 0], "o-", color="tab:red", label="forget")
     ax_sweep.plot(ALPHA_SWEEP, sweep[:, 1], "o-", color="tab:blue", label="retain")
     ax_sweep.set_xlabel("α (edit strength, W − α·engram)")
@@ -132,3 +163,103 @@ def _figure(params: Params, table: np.ndarray, sweep: np.ndarray):
     fig.suptitle(f"Engram erasure on digits ({params.method} estimator)")
     fig.tight_layout()
     return fig
+
+
+def _mirror_inputs(ctx: StageContext) -> tuple[torch.nn.Module, torch.nn.Module, str, dict[str, np.ndarray]]:
+    """The mirror's trained autoencoder, an untrained one of the same architecture, its loss and its sequences."""
+    import json
+
+    from neuroengram.mirror.autoencoder import DaleAutoencoder
+
+    folder = ctx.input_dir("mirror")
+    meta = json.loads((folder / "model.json").read_text())
+    model = DaleAutoencoder(**meta["model"])
+    model.load_state_dict(torch.load(folder / "model.pt", weights_only=True))
+    torch.manual_seed(ctx.seed)
+    untrained = DaleAutoencoder(**meta["model"])
+    name = "sequences" if (folder / "sequences.npz").is_file() else "latent"
+    data = ctx.load_arrays("mirror", name)
+    missing = [key for key in ("x", "labels", "is_test") if key not in data]
+    if missing:
+        raise StageError(
+            f"mirror/{name}.npz lacks {missing}: the engram stage needs the labelled input sequences",
+            key="stages.engram.dataset",
+            fix="run the mirror on labelled data (data = 'spiking') with a mirror version that writes sequences.npz",
+        )
+    return model.eval(), untrained.eval(), meta["training"].get("loss", "mse"), data
+
+
+def _run_mirror(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool]:
+    model, untrained, loss, data = _mirror_inputs(ctx)
+    x = torch.as_tensor(data["x"], dtype=torch.float32)
+    labels, test = np.asarray(data["labels"]).astype(int), np.asarray(data["is_test"]).astype(bool)
+    train_t = torch.from_numpy(~test)
+    start = time.perf_counter()
+    result = erase_sequence_class(
+        model, untrained, x[train_t], labels[~test], x[torch.from_numpy(test)], labels[test],
+        params.forget_class, SEQUENCE_ALPHAS, loss=loss, method=params.method,
+    )  # fmt: skip
+    sweep_time = time.perf_counter() - start
+    est = result.estimator
+    classes = np.unique(labels[~test])
+    parts = [EngramEstimator().fit(model, [x[train_t][torch.from_numpy(labels[~test] == c)]], est.reference_moments_)
+             for c in classes]  # fmt: skip
+    pick = int(np.argmin(np.abs(result.alphas - params.alpha)))
+    ctx.save_arrays(
+        "sequence_erasure",
+        alpha=result.alphas,
+        forget_ratio=result.forget_ratio,
+        retain_ratio_mean=result.retain_ratio_mean,
+        retain_ratio_max=result.retain_ratio_max,
+        untrained_forget_ratio=result.untrained_forget_ratio,
+    )
+    ctx.save_figure("sequence_alpha_sweep", _sequence_figure(params, result))
+    return {
+        "forget_class": params.forget_class,
+        "alpha": float(result.alphas[pick]),
+        "forget_error_ratio": float(result.forget_ratio[pick]),
+        "retain_error_ratio_mean": float(result.retain_ratio_mean[pick]),
+        "retain_error_ratio_max": float(result.retain_ratio_max[pick]),
+        "untrained_forget_error_ratio": result.untrained_forget_ratio,
+        "sufficiency": result.sufficiency,
+        **{k: float(v) for k, v in layer_summary(est).items()},
+        "partition_error": partition_error(parts),
+        "sweep_time_s": sweep_time,
+    }
+
+
+def _sequence_figure(params: Params, result):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot(result.alphas, result.forget_ratio, "o-", color="tab:red", label=f"forgotten class {params.forget_class}")
+    ax.plot(result.alphas, result.retain_ratio_mean, "o-", color="tab:blue", label="other classes (mean)")
+    ax.plot(result.alphas, result.retain_ratio_max, "--", color="tab:blue", label="other classes (worst)")
+    ax.axhline(result.untrained_forget_ratio, color="grey", ls=":", label="untrained model")
+    ax.axhline(1.1, color="k", lw=0.5)
+    ax.set_yscale("log")
+    ax.set_xlabel("α (edit strength)")
+    ax.set_ylabel("held-out error / original error")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def _run_curvature(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool]:
+    if params.dataset != "digits":
+        raise StageError(
+            "task 'curvature' runs on the digits MLP", key="stages.engram.dataset", fix="set dataset = 'digits'"
+        )
+    result = memorisation_spectrum(ctx.seed, epochs=params.epochs, noise=params.label_noise)
+    ctx.save_arrays("curvature", **result)
+    ctx.save_figure("curvature_spectrum", spectrum_figure(result))
+    metrics: dict[str, float | int | str | bool] = {"n_memorised": int(result["n_memorised"])}
+    for i, rho in enumerate(result["rho"]):
+        tag = f"rho_{round(1000 * rho):04d}"
+        metrics[f"memorised_recall_{tag}"] = float(result["memorised_recall"][i])
+        metrics[f"clean_train_acc_{tag}"] = float(result["clean_train_acc"][i])
+        metrics[f"test_acc_{tag}"] = float(result["test_acc"][i])
+    return metrics

@@ -22,6 +22,7 @@ keeps its meaning, and they add: the statistic of a union of disjoint sets is th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -62,11 +63,23 @@ class LinearMap:
         return torch.cat([weight, getattr(mod, self.bias).detach().to(torch.float64)[:, None]], dim=1)
 
     def assign(self, model: nn.Module, matrix: torch.Tensor) -> None:
-        """Write ``W̃`` back into ``model`` (in place). A parametrized weight loses its parametrization first,
-        so the written values are exactly the edited ones (e.g. an edit may break a sign constraint)."""
+        """Write ``W̃`` into ``model`` (in place). A parametrized ``nn.Linear`` (e.g. a sign constraint) is replaced by
+        a plain ``nn.Linear``, so the written values are exactly the edited ones (an edit may break the constraint).
+        ``parametrize.remove_parametrizations`` is not used: it edits the class shared with deep copies."""
         mod = model.get_submodule(self.module)
         if parametrize.is_parametrized(mod, self.weight):
-            parametrize.remove_parametrizations(mod, self.weight, leave_parametrized=True)
+            if not isinstance(mod, nn.Linear) or not self.module:
+                raise ConfigError(
+                    f"cannot edit the parametrized {self.weight!r} of {type(mod).__name__} {self.module!r}",
+                    key="model",
+                    fix="use parametrized weights only on nn.Linear submodules of a container",
+                )
+            plain = nn.Linear(mod.in_features, mod.out_features, bias=mod.bias is not None, dtype=mod.weight.dtype)
+            if mod.bias is not None:
+                plain.bias = mod.bias
+            parent, _, child = self.module.rpartition(".")
+            setattr(model.get_submodule(parent), child, plain)
+            mod = plain
         weight = getattr(mod, self.weight)
         n_in = weight.shape[1]
         with torch.no_grad():
@@ -84,9 +97,6 @@ class Moments:
 
     def __add__(self, other: Moments) -> Moments:
         return Moments(self.total + other.total, self.count + other.count)
-
-    def __sub__(self, other: Moments) -> Moments:
-        return Moments(self.total - other.total, self.count - other.count)
 
 
 def linear_maps(model: nn.Module) -> dict[str, LinearMap]:
@@ -239,40 +249,62 @@ def collect_moments(
     return stats
 
 
-def _sample_loss(output: torch.Tensor, likelihood: str, generator: torch.Generator) -> torch.Tensor:
-    """Negative log-likelihood (summed over samples) of labels drawn from the model's own predictive distribution.
+EXACT_FISHER_MAX_OUTPUTS = 64
+"""Per-sample output Fisher factored exactly (one backward pass per output unit) up to this many outputs per sample;
+beyond it, ``mc_samples`` Monte-Carlo draws."""
 
-    ``categorical``: ``output`` are logits over the last axis; ``bernoulli``: independent logits; ``gaussian``:
-    ``output`` is the mean of a unit-variance Gaussian. Its gradient gives Monte-Carlo samples of the true Fisher.
+
+def fisher_cotangents(
+    output: torch.Tensor, likelihood: str, generator: torch.Generator, mc_samples: int
+) -> list[torch.Tensor]:
+    """Cotangents ``v_k`` (shape of ``output``) with ``Σ_k v_k v_kᵀ = F(x)``, the per-sample Fisher at the output.
+
+    ``F(x) = E_{y~p(y|x)}[∇_f log p ∇_f log pᵀ]``: ``categorical`` (logits over the last axis)
+    ``diag(p) − ppᵀ = Σ_k p_k (p − e_k)(p − e_k)ᵀ``; ``bernoulli`` (logits) ``diag(σ(1 − σ))``; ``gaussian`` (mean,
+    unit variance) ``I``. Exact with one cotangent per output unit when a sample has at most
+    ``EXACT_FISHER_MAX_OUTPUTS`` outputs, else ``mc_samples`` draws ``v = ∇_f log p(y|x)/√mc_samples`` with ``y`` from
+    the model (an unbiased estimate).
     """
-    out = output.detach()
+    out = output.detach().to(torch.float64)
+    per_sample = out[0].numel() if out.dim() > 0 and len(out) else 0
     if likelihood == "categorical":
-        flat = out.reshape(-1, out.shape[-1])
-        labels = torch.multinomial(torch.softmax(flat.double(), dim=-1), 1, generator=generator)[:, 0]
-        return nn.functional.cross_entropy(output.reshape(-1, out.shape[-1]), labels, reduction="sum")
+        prob = torch.softmax(out, dim=-1)
+        n_class = out.shape[-1]
+        if per_sample <= EXACT_FISHER_MAX_OUTPUTS:
+            eye = torch.eye(n_class, dtype=out.dtype)
+            return [(prob[..., k : k + 1].sqrt() * (prob - eye[k])).to(output.dtype) for k in range(n_class)]
+        flat = prob.reshape(-1, n_class)
+        draws = [torch.multinomial(flat, 1, generator=generator)[:, 0] for _ in range(mc_samples)]
+        hot = [nn.functional.one_hot(d, n_class).reshape(prob.shape).to(out.dtype) for d in draws]
+        return [((prob - h) / mc_samples**0.5).to(output.dtype) for h in hot]
     if likelihood == "bernoulli":
-        labels = torch.bernoulli(torch.sigmoid(out), generator=generator)
-        return nn.functional.binary_cross_entropy_with_logits(output, labels, reduction="sum")
-    noise = torch.randn(out.shape, generator=generator, dtype=out.dtype)
-    return 0.5 * ((output - (out + noise)) ** 2).sum()
+        scale = (torch.sigmoid(out) * (1 - torch.sigmoid(out))).sqrt()
+    else:
+        scale = torch.ones_like(out)
+    if per_sample <= EXACT_FISHER_MAX_OUTPUTS:
+        units = torch.eye(per_sample, dtype=out.dtype).reshape(per_sample, *out.shape[1:])
+        return [(scale * unit).to(output.dtype) for unit in units]
+    noise = [torch.randn(out.shape, generator=generator, dtype=out.dtype) for _ in range(mc_samples)]
+    return [(scale * eps / mc_samples**0.5).to(output.dtype) for eps in noise]
 
 
-def collect_output_moments(
+def for_each_fisher_pair(
     model: nn.Module,
     batches: Iterable[Batch],
     maps: dict[str, LinearMap],
+    sink: Callable[[str, torch.Tensor, torch.Tensor], None],
     *,
     likelihood: str,
     generator: torch.Generator,
     mc_samples: int = 1,
     key: str = "batches",
-) -> dict[str, Moments]:
-    """Sums ``G = Σ g gᵀ`` of output gradients ``g = ∂(-log p(y|x))/∂z`` of every ``nn.Linear`` map (shape (out, out)).
+) -> None:
+    """Call ``sink(map_name, x_rows, g_rows)`` for every ``nn.Linear`` call and every Fisher cotangent.
 
-    ``y`` is drawn ``mc_samples`` times per input from the model's predictive distribution (``likelihood``), so
-    ``G / count`` estimates the output factor of the K-FAC true Fisher. Gradients are taken with
-    :func:`torch.autograd.grad` with respect to the input only: the caller's parameter ``.grad`` stay untouched.
-    A model returning a tuple is read through its first element (e.g. ``(x_hat, z)``).
+    ``x_rows`` (n, D) are the map's augmented inputs and ``g_rows`` (n, out) the gradients at its output of
+    ``<v_k, f(x)>`` (:func:`fisher_cotangents`), row for row, so ``Σ_k Σ x̃x̃ᵀ ⊗ g gᵀ`` is the per-sample Fisher of
+    the map's weights. Gradients come from :func:`torch.autograd.grad` with respect to the input only, so the
+    caller's parameter ``.grad`` stay untouched. A model returning a tuple is read through its first element.
     """
     check_eval_mode(model)
     unsupported = [m.name for m in maps.values() if not isinstance(model.get_submodule(m.module), nn.Linear)]
@@ -282,34 +314,42 @@ def collect_output_moments(
             key="method",
             fix="use method='input' for models with recurrent modules or cells",
         )
-    stats: dict[str, Moments] = {}
+    inputs: dict[tuple[str, int], torch.Tensor] = {}  # (map, call index) -> input rows of this forward pass
+    grads: dict[tuple[str, int], torch.Tensor] = {}
     handles = []
 
-    def post(mod: nn.Module, args: tuple, output: torch.Tensor, name: str) -> None:
+    def post(mod: nn.Module, args: tuple, output: torch.Tensor, lin: LinearMap) -> None:
+        call = (lin.name, sum(1 for name, _ in inputs if name == lin.name))
+        inputs[call] = _augment(args[0].reshape(-1, mod.in_features), lin.bias is not None)
+
         def grad_hook(grad: torch.Tensor) -> None:
-            rows = grad.detach().reshape(-1, grad.shape[-1]).to(torch.float64)
-            update = Moments(rows.T @ rows, rows.shape[0])
-            stats[name] = stats[name] + update if name in stats else update
+            grads[call] = grad.detach().reshape(-1, grad.shape[-1]).to(torch.float64)
 
         output.register_hook(grad_hook)
 
     for m in maps.values():
-        mod = model.get_submodule(m.module)
-        handles.append(mod.register_forward_hook(lambda mod, a, o, name=m.name: post(mod, a, o, name)))
+        hook = functools.partial(post, lin=m)
+        handles.append(model.get_submodule(m.module).register_forward_hook(lambda mod, a, o, h=hook: h(mod, a, o)))
+    seen = False
     try:
         for batch in batches:
             x = model_input(batch)
             if not torch.is_floating_point(x):
                 raise DataError("method='kfac' needs float model inputs", key=key, fix="use method='input'")
-            for _ in range(mc_samples):
-                with torch.enable_grad():
-                    xg = x.detach().clone().requires_grad_(True)
-                    output = model(xg)
-                    output = output[0] if isinstance(output, tuple | list) else output
-                    torch.autograd.grad(_sample_loss(output, likelihood, generator), [xg])
+            inputs.clear()
+            with torch.enable_grad():
+                xg = x.detach().clone().requires_grad_(True)
+                output = model(xg)
+                output = output[0] if isinstance(output, tuple | list) else output
+                for v in fisher_cotangents(output, likelihood, generator, mc_samples):
+                    grads.clear()
+                    torch.autograd.grad(output, [xg], grad_outputs=v, retain_graph=True)
+                    for call, x_rows in inputs.items():
+                        if call in grads:  # a call whose output does not reach the model output has no gradient
+                            sink(call[0], x_rows, grads[call])
+                            seen = True
     finally:
         for handle in handles:
             handle.remove()
-    if not stats:
+    if not seen:
         raise DataError("no output gradients were collected (empty subset?)", key=key, fix="pass non-empty batches")
-    return stats

@@ -43,3 +43,14 @@ def test_criteria_are_measured_numbers(erasures):
     assert np.mean([c["sufficiency"] for c in crit]) >= 0.9  # the isolated engram recalls its class ...
     assert np.mean([c["false_positive_rate"] for c in crit]) >= 0.5  # ... and claims other inputs too (reported)
     assert np.mean([c["necessity"] for c in crit]) >= 0.95
+
+
+def test_composed_engram_of_five_classes_recalls_them_on_the_null_network(digits):
+    split, model, reference = digits
+    x, y = split.x_train, split.y_train
+    parts = [EngramEstimator().fit(model, [x[y == c]], reference) for c in range(5)]
+    isolated = parts[0].compose(*parts[1:]).isolate(model)
+    pred = isolated(split.x_test).argmax(1)
+    in_set = split.y_test < 5
+    assert float((pred[in_set] == split.y_test[in_set]).float().mean()) >= 0.95  # sufficiency of the composition
+    assert float((pred[~in_set] < 5).float().mean()) >= 0.5  # other inputs mostly mapped into the set (reported)

@@ -10,6 +10,7 @@ from torch import nn
 
 from neuroengram.engram import EngramEstimator, collect_moments, linear_maps, relative_pinv
 from neuroengram.engram.estimator import FLOAT32_EPS, composition_error, partition_error
+from neuroengram.engram.statistics import for_each_fisher_pair
 from neuroengram.errors import ConfigError, DataError
 
 
@@ -68,14 +69,16 @@ def test_parametrized_weights_are_written_exactly():
         def forward(self, w):
             return w.abs()
 
-    layer = nn.Linear(5, 3, bias=False)
+    layer = nn.Linear(5, 3)
     parametrize.register_parametrization(layer, "weight", Abs())
-    layer.eval()
+    model = nn.Sequential(layer).eval()
     x = torch.randn(30, 5, generator=torch.Generator().manual_seed(2))
-    est = EngramEstimator().fit(layer, [x[:10]], [x])
-    erased = est.erase(layer)
-    assert torch.allclose(erased.weight.double(), est.weights_[""] - est.engrams_[""], atol=1e-6)
-    assert parametrize.is_parametrized(layer)  # the caller's model keeps its constraint
+    est = EngramEstimator().fit(model, [x[:10]], [x])
+    for _ in range(2):  # the caller's model keeps its constraint, and can be edited again
+        erased = est.erase(model)
+        edited = torch.cat([erased[0].weight, erased[0].bias[:, None]], dim=1).double()
+        assert torch.allclose(edited, est.weights_["0"] - est.engrams_["0"], atol=1e-6)
+        assert parametrize.is_parametrized(model[0]) and torch.all(model[0].weight >= 0)
 
 
 @pytest.mark.parametrize("kind", [nn.RNN, nn.GRU, nn.LSTM])
@@ -113,27 +116,41 @@ def test_cells_are_read_step_by_step():
     assert moments["cell.ih"].count == 6
 
 
-def test_kfac_is_one_natural_gradient_step_under_the_kronecker_fisher():
-    """E_kfac = (Σ_r ⊗ Ḡ_r)⁺ vec(Ḡ_t W̃ Σ_t) with an explicit Kronecker product (column-major vec)."""
+def _vec(m: torch.Tensor) -> torch.Tensor:
+    return m.T.reshape(-1)  # column-major: kron(A, G) @ vec(M) = vec(G M Aᵀ)
+
+
+def test_kfac_is_one_natural_gradient_step_under_the_eigenvalue_corrected_fisher():
+    """vec E_kfac = F_r⁺ F_t vec W̃ with F = Q diag(s) Qᵀ, Q = U_A ⊗ U_G, s = diag(Qᵀ F_exact Q) from the dense
+    per-sample Fisher Σ_x Σ_k x̃x̃ᵀ ⊗ g_k g_kᵀ (exact categorical Fisher of a 3-class model)."""
     torch.manual_seed(5)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 3)).eval()
     x = torch.randn(200, 3)
-    est = EngramEstimator(method="kfac", likelihood="categorical", mc_samples=4).fit(model, [x[:60]], [x])
+    est = EngramEstimator(method="kfac", likelihood="categorical").fit(model, [x[:60]], [x])
+    parts = [est, EngramEstimator(method="kfac").fit(model, [x[60:]], [x])]
+    dense: dict[str, torch.Tensor] = {}
+
+    def add(name, xr, g):
+        dense[name] = dense.get(name, 0) + torch.einsum("na,nb,ng,nh->agbh", xr, xr, g, g).reshape(
+            xr.shape[1] * g.shape[1], -1
+        )
+
+    for_each_fisher_pair(model, [x], est.maps_, add, likelihood="categorical", generator=torch.Generator())
     for name in ("0", "2"):
-        a_r = est.reference_moments_[name].total
-        g_r = est.reference_output_moments_[name].total / est.reference_output_moments_[name].count
-        g_t = est.target_output_moments_[name].total / est.target_output_moments_[name].count
-        grad = g_t @ est.weights_[name] @ est.target_moments_[name].total
-        fisher = torch.kron(a_r, g_r)  # vec(G M A) = (A ⊗ G) vec(M), A symmetric
-        step = torch.linalg.pinv(fisher, rtol=1e-12) @ grad.T.reshape(-1)
-        expected = step.reshape(grad.shape[1], grad.shape[0]).T
-        assert torch.allclose(est.engrams_[name], expected, rtol=1e-6, atol=1e-9)
-    # the input method is the same step with G = I
+        q = torch.kron(est.input_basis_[name], est.output_basis_[name])
+        s_r = torch.diagonal(q.T @ dense[name] @ q)
+        assert torch.allclose(s_r, _vec(est.reference_curvature_[name]), rtol=1e-8, atol=1e-12)
+        f_r = q @ torch.diag(_vec(est.reference_curvature_[name])) @ q.T
+        f_t = q @ torch.diag(_vec(est.target_curvature_[name])) @ q.T
+        step = torch.linalg.pinv(f_r, rtol=FLOAT32_EPS, hermitian=True) @ f_t @ _vec(est.weights_[name])
+        assert torch.allclose(_vec(est.engrams_[name]), step, atol=1e-8 * float(step.abs().max()))
+    assert composition_error(est.compose(parts[1]), *parts) == 0.0
+    assert partition_error(parts) <= 1e-3  # Fisher norm; only components below the cut are lost
+    # the input method is the same step with G = I: F = Σ_r ⊗ I
     plain = EngramEstimator().fit(model, [x[:60]], [x])
     a_r, a_t = plain.reference_moments_["0"].total, plain.target_moments_["0"].total
     step = torch.linalg.pinv(torch.kron(a_r, torch.eye(4, dtype=torch.float64)), rtol=1e-12)
-    expected = (step @ (plain.weights_["0"] @ a_t).T.reshape(-1)).reshape(4, 4).T
-    assert torch.allclose(plain.engrams_["0"], expected, rtol=1e-6, atol=1e-9)
+    assert torch.allclose(_vec(plain.engrams_["0"]), step @ _vec(plain.weights_["0"] @ a_t), rtol=1e-6, atol=1e-9)
 
 
 def test_bad_input_gives_clear_errors(digits):
@@ -141,6 +158,8 @@ def test_bad_input_gives_clear_errors(digits):
     x, y = split.x_train, split.y_train
     with pytest.raises(DataError, match="empty subset"):
         EngramEstimator().fit(model, [], [x])
+    with pytest.raises(DataError, match="all zero"):
+        EngramEstimator().fit(model, [torch.zeros(3, 64)], [torch.zeros(5, 64)])
     with pytest.raises(DataError, match="not contained"):
         EngramEstimator().fit(model, [x[y == 0]], [x[y == 1]])
     with pytest.raises(ConfigError, match="unknown method"):
@@ -158,3 +177,34 @@ def test_bad_input_gives_clear_errors(digits):
         seq = torch.randn(5, 2, 3)
         EngramEstimator(method="kfac").fit(nn.RNN(3, 4).eval(), [seq], [seq])
     assert FLOAT32_EPS == torch.finfo(torch.float32).eps
+
+
+@pytest.mark.parametrize("kind", [nn.RNN, nn.GRU, nn.LSTM, nn.GRUCell])
+def test_recurrent_engram_of_everything_reproduces_the_network(kind):
+    """Target = reference: every map becomes W̃ Π, so the isolated engram runs the same dynamics on the seen data,
+    and full erasure (alpha = 1) silences the recurrent module."""
+    torch.manual_seed(6)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = kind(3, 6)
+            self.out = nn.Linear(6, 2)
+
+        def forward(self, x):
+            if isinstance(self.rnn, nn.GRUCell):
+                h = torch.zeros(x.shape[1], 6)
+                for step in x:
+                    h = self.rnn(step, h)
+                return self.out(h)
+            return self.out(self.rnn(x)[0][-1])
+
+    net = Net().eval()
+    x = torch.randn(5, 40, 3)  # (steps, batch, features)
+    est = EngramEstimator().fit(net, [x], [x])
+    assert set(est.maps_) == {"rnn.ih", "rnn.hh", "out"}
+    assert torch.allclose(est.isolate(net)(x), net(x), atol=1e-4)
+    erased = est.erase(net)
+    assert torch.allclose(erased.rnn.weight_ih if kind is nn.GRUCell else erased.rnn.weight_ih_l0,
+                          torch.zeros_like(net.rnn.weight_ih if kind is nn.GRUCell else net.rnn.weight_ih_l0),
+                          atol=1e-4)  # fmt: skip

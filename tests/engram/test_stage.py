@@ -41,3 +41,5 @@ def test_params_reject_unknown_keys_and_bad_class():
         stage.Params(forget_klass=3)
     with pytest.raises(ValueError):
         stage.Params(forget_class=10)
+    with pytest.raises(ValueError, match="hidden"):
+        stage.Params(hidden=[128, 0])
