@@ -13,7 +13,8 @@ sufficiency
     the isolated engram (every map set to ``0 + E``) recalls the memory. Classifier: hit rate, the fraction of
     target samples it assigns to their class, always reported with its **false-positive rate**, the fraction of
     other samples it assigns to a target class (a constant "always c" network would score hit rate 1).
-    Autoencoder: ``MSE_original(target) / MSE_isolated(target)`` (1 = recall as good as the original).
+    Autoencoder: ``MSE_original(target) / MSE_isolated(target)`` (1 = recall as good as the original). The null
+    network is all zeros (tabula rasa); the stage also reports the hit rate on a random-initialisation null.
 necessity
     erasure (every map set to ``W̃ − alpha E``) removes the memory and leaves the rest. Classifier:
     ``1 − acc_erased(target) / acc_original(target)``, reported with the retain accuracy drop

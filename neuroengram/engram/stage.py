@@ -104,6 +104,8 @@ def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool
     metrics |= {"original_test_acc": accuracy(model, x_te, y_te), "original_forget_acc": orig_f}
     metrics |= {"original_retain_acc": orig_r, "erased_forget_acc": er_f, "erased_retain_acc": er_r}
     metrics |= classification_criteria(estimator, model, erased, isolated, x_te, y_te, forget)
+    random_null = estimator.isolate(model, null="random")
+    metrics["sufficiency_random_null"] = forget_retain_accuracy(random_null, x_te, y_te, forget)[0]
 
     # Identities (input method: exact algebra): composition of two classes, partition of the training set.
     reference = collect_moments(model, [x_tr])
