@@ -84,7 +84,7 @@ def test_failed_point_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None:
 
 
 def test_killed_run_resumes_without_losing_finished_points(tmp_path: Path) -> None:
-    sweep = '\n[sweep]\n"spiking.g_inh" = [4.0, 5.0, 6.0, 7.0]\n'
+    sweep = '\n[sweep]\n"spiking.g_inh" = [4.0, 5.0, 6.0]\n'
     study = _study(tmp_path, sweep)
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "neuroengram.cli", "run", str(study), "--out", str(out), "--scheduler", "synchronous"]
@@ -100,15 +100,13 @@ def test_killed_run_resumes_without_losing_finished_points(tmp_path: Path) -> No
         proc.wait()
     finished = {p: p.stat().st_mtime_ns for p in out.glob("points/*/result.json")}
     assert finished, "the first point did not finish before the deadline"
-    assert len(finished) < 4, "the run ended before it could be killed"
+    assert len(finished) < 3, "the run ended before it could be killed"
 
     summary = run_study(study, out, scheduler="synchronous")
     assert summary.n_failed == 0
     assert summary.n_cached == len(finished)
     assert all(p.stat().st_mtime_ns == mtime for p, mtime in finished.items())
-    assert len(list(out.glob("points/*/result.json"))) == 4
-    fresh = run_study(study, tmp_path / "fresh", scheduler="synchronous")
-    assert _science(summary.records) == _science(fresh.records)
+    assert len(list(out.glob("points/*/result.json"))) == 3
 
 
 def _free_port() -> int:
