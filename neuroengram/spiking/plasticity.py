@@ -54,7 +54,7 @@ class LearningConfig(BaseModel):
 
     learn_patterns: int = Field(8, ge=1, le=256, description="learning: cue patterns to associate with target bits")
     learn_channels: int = Field(4, ge=1, le=64, description="learning: target bits per pattern, one XOR motif each")
-    learn_cue_cells: int = Field(40, ge=2, le=2000, description="learning: cue cells; each pattern drives half of them")
+    learn_cue_cells: int = Field(80, ge=2, le=2000, description="learning: cue cells; each pattern drives half of them")
     learn_epochs: int = Field(
         25, ge=0, le=1000, description="learning: epochs (learn_trials_per_pattern trials per pattern each)"
     )
