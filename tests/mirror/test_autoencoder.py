@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from neuroengram.mirror import DaleAutoencoder, EngramAutoencoder, dale_violations, ei_signs
@@ -19,9 +20,10 @@ def test_ei_signs_are_four_to_one() -> None:
 def test_reconstruction_beats_the_mean_predictor(fitted: EngramAutoencoder, two_factor_data) -> None:
     _, test = two_factor_data
     scores = fitted.evaluate(test)
-    # Two factors through a width-2 bottleneck: held-out MSE below 20 % of the mean predictor's (measured ~6 %).
+    # Two factors through a width-2 bottleneck: held-out MSE below 20 % of the mean predictor's (measured 10.7-11.2 %
+    # for seeds 3-5), i.e. over 80 % of the variance explained; training loss falls to ~10 % of the first epoch's.
     assert scores["loss_ratio"] < 0.2
-    assert scores["variance_explained"] > 0.8
+    assert scores["variance_explained"] == pytest.approx(1 - scores["loss_ratio"])
     assert fitted.loss_history_[-1] < 0.3 * fitted.loss_history_[0]
 
 
@@ -34,7 +36,7 @@ def test_dale_signs_hold_after_training(fitted: EngramAutoencoder) -> None:
         # Both E and I columns carry non-zero weight, and training moved them.
         assert weight[:, signs > 0].abs().sum() > 0 and weight[:, signs < 0].abs().sum() > 0
         assert not torch.allclose(weight, untrained.dale_layers()[name][0])
-    assert int((fitted.model_.encoder.signs < 0).sum()) == 4  # 20 units at 4:1
+    assert int((fitted.model_.encoder.signs < 0).sum()) == 6  # 30 units at 4:1
 
 
 def test_dale_violations_counts_wrong_signs() -> None:
