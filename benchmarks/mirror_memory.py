@@ -27,17 +27,16 @@ from neuroengram.mirror.memory import capacity_curve
 from neuroengram.mirror.tasks import associative_recall, digit_sequences, mnist1d_sequences
 from neuroengram.mirror.train import accuracy, train_classifier
 
-CELL = {"hidden": 32, "slots": 16, "k": 2}
 
-
-def compare(name: str, data: tuple[np.ndarray, ...], n_classes: int, epochs: int, seed: int) -> None:
+def compare(name: str, data: tuple[np.ndarray, ...], n_classes: int, epochs: int, seed: int, core: str) -> None:
     """Train the Hebbian RNN (on / off) and matched GRU and LSTM on ``(x_train, y_train, x_test, y_test)``."""
     x_train, y_train, x_test, y_test = (torch.from_numpy(part) for part in data)
     n_inputs = x_train.shape[2]
+    cell = {"hidden": 32, "slots": 16, "k": 2, "core": core}
     torch.manual_seed(seed)
-    models = {"hebbian RNN": HebbianMemoryRNN(n_inputs, n_classes, **CELL)}
+    models = {"hebbian RNN": HebbianMemoryRNN(n_inputs, n_classes, **cell)}
     torch.manual_seed(seed)
-    models["hebbian off"] = HebbianMemoryRNN(n_inputs, n_classes, hebbian=False, **CELL)
+    models["hebbian off"] = HebbianMemoryRNN(n_inputs, n_classes, hebbian=False, **cell)
     budget = parameter_count(models["hebbian RNN"])
     for kind in ("gru", "lstm"):
         torch.manual_seed(seed)
@@ -56,8 +55,9 @@ def compare(name: str, data: tuple[np.ndarray, ...], n_classes: int, epochs: int
             generator=torch.Generator().manual_seed(seed),
         )
         results[label] = accuracy(model, x_test, y_test)
+        shown = f"{label} ({core})" if label.startswith("hebbian") else label
         print(
-            f"| {name} | {label} | {parameter_count(model)} | {100 * results[label]:.1f} % "
+            f"| {name} | {shown} | {parameter_count(model)} | {100 * results[label]:.1f} % "
             f"| {100 * (results[label] - results['GRU']):+.1f} "
             f"| {time.perf_counter() - start:.0f} s |",
             flush=True,
@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--tasks", nargs="+", default=["digits", "recall", "capacity"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--core", choices=["tanh", "gru"], default="tanh", help="hidden update of the Hebbian cell")
     parser.add_argument("--figure", type=Path, default=Path("benchmarks/mirror_capacity.png"))
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -112,12 +113,12 @@ def main() -> None:
         print("|---|---|---|---|---|---|")
     if "digits" in args.tasks:
         x, y = digit_sequences()
-        compare("digits 8x8", split(x, y, 1200, rng), 10, args.epochs, args.seed)
+        compare("digits 8x8", split(x, y, 1200, rng), 10, args.epochs, args.seed, args.core)
     if "recall" in args.tasks:
         x, y = associative_recall(5000, n_pairs=4, n_keys=8, n_values=8, rng=rng)
-        compare("recall 4 pairs", split(x, y, 4000, rng), 8, args.epochs, args.seed)
+        compare("recall 4 pairs", split(x, y, 4000, rng), 8, args.epochs, args.seed, args.core)
     if "mnist1d" in args.tasks:
-        compare("MNIST-1D", mnist1d_sequences(), 10, args.epochs, args.seed)
+        compare("MNIST-1D", mnist1d_sequences(), 10, args.epochs, args.seed, args.core)
     if "capacity" in args.tasks:
         capacity(args.figure, args.seed)
 

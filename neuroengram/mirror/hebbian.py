@@ -7,7 +7,8 @@ Per time step, for every sample ``b`` separately (shapes: ``x_t (B, D)``, hidden
     c_t   = <z_t/|z_t|, E_t,i/|E_t,i|> / τ                           cosine logits, (B, K)
     a_t   = softmax over the k largest c_t (exactly k non-zeros)      sparse slot activation, (B, K)
     m_t   = Σ_i a_t,i E_t,i                                           retrieved memory, (B, H)
-    h_t   = tanh(W_h [z_t; m_t; h_{t-1}] + b_h)                       hidden state, (B, H)
+    h_t   = tanh(W_h [z_t; m_t; h_{t-1}] + b_h)                       hidden state, (B, H)   (core "tanh")
+    h_t   = GRUCell([z_t; m_t], h_{t-1})                              gated alternative      (core "gru")
     𝐇_t   = (1 - η) 𝐇_{t-1} + η a_t ⊗ z_t            (rule "ema")    Hebbian trace, (B, K, H)
     𝐇_t   = 𝐇_{t-1} + η a_t ⊙ (z_t - 𝐇_{t-1})        (rule "oja")    (each active slot moves towards z_t)
 
@@ -35,6 +36,7 @@ from torch.nn import functional as F
 from neuroengram.errors import ConfigError
 
 Rule = Literal["ema", "oja"]
+Core = Literal["tanh", "gru"]
 
 
 def topk_softmax(logits: torch.Tensor, k: int) -> torch.Tensor:
@@ -95,6 +97,8 @@ class HebbianMemoryCell(nn.Module):
     temperature: softmax temperature of the cosine logits.
     rule: ``"ema"`` or ``"oja"`` trace update.
     hebbian: ``False`` switches the Hebbian update off (ablation; ``𝐇`` stays 0).
+    core: hidden-state update, ``"tanh"`` (one ``nn.Linear``) or ``"gru"`` (an ``nn.GRUCell``, gated; for long
+        sequences).
     """
 
     def __init__(
@@ -108,6 +112,7 @@ class HebbianMemoryCell(nn.Module):
         temperature: float = 0.1,
         rule: Rule = "oja",
         hebbian: bool = True,
+        core: Core = "tanh",
     ) -> None:
         super().__init__()
         if not 1 <= k <= slots:
@@ -116,6 +121,8 @@ class HebbianMemoryCell(nn.Module):
             raise ConfigError(f"eta must be in (0, 1), got {eta}", key="eta")
         if rule not in ("ema", "oja"):
             raise ConfigError(f"unknown rule {rule!r}", key="rule", fix="use 'ema' or 'oja'")
+        if core not in ("tanh", "gru"):
+            raise ConfigError(f"unknown core {core!r}", key="core", fix="use 'tanh' or 'gru'")
         self.k, self.temperature, self.rule, self.hebbian = k, temperature, rule, hebbian
         self.encoder = nn.Linear(n_inputs, hidden)
         self.norm = nn.LayerNorm(hidden)
@@ -126,7 +133,8 @@ class HebbianMemoryCell(nn.Module):
             self.eta_logit = nn.Parameter(eta_logit)
         else:
             self.register_buffer("eta_logit", eta_logit)
-        self.recurrent = nn.Linear(3 * hidden, hidden)
+        self.core = core
+        self.recurrent: nn.Module = nn.Linear(3 * hidden, hidden) if core == "tanh" else nn.GRUCell(2 * hidden, hidden)
 
     @property
     def eta(self) -> torch.Tensor:
@@ -142,7 +150,10 @@ class HebbianMemoryCell(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         z = self.norm(torch.relu(self.encoder(x)))
         attention, recalled = retrieve(z, self.memory, trace, self.gain, self.k, self.temperature)
-        h = torch.tanh(self.recurrent(torch.cat([z, recalled, h], dim=-1)))
+        if self.core == "tanh":
+            h = torch.tanh(self.recurrent(torch.cat([z, recalled, h], dim=-1)))
+        else:
+            h = self.recurrent(torch.cat([z, recalled], dim=-1), h)
         if self.hebbian:
             trace = hebbian_update(trace, attention, z, self.eta, self.rule)
         return h, attention, trace

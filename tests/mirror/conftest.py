@@ -20,6 +20,6 @@ def two_factor_data() -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.fixture(scope="session")
 def fitted(two_factor_data: tuple[np.ndarray, np.ndarray]) -> EngramAutoencoder:
-    """A width-2 autoencoder fitted for 25 epochs with seed 3."""
+    """A width-2 autoencoder (30 E/I units per network, 24 E : 6 I) fitted for 40 epochs with seed 3."""
     train, _ = two_factor_data
-    return EngramAutoencoder(latent_width=2, n_units=20, epochs=25, lr=0.01, seed=3).fit(train)
+    return EngramAutoencoder(latent_width=2, n_units=30, epochs=40, lr=0.01, seed=3).fit(train)

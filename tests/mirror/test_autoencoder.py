@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from neuroengram.mirror import DaleAutoencoder, EngramAutoencoder, dale_violations, ei_signs
@@ -19,9 +20,10 @@ def test_ei_signs_are_four_to_one() -> None:
 def test_reconstruction_beats_the_mean_predictor(fitted: EngramAutoencoder, two_factor_data) -> None:
     _, test = two_factor_data
     scores = fitted.evaluate(test)
-    # Two factors through a width-2 bottleneck: held-out MSE below 20 % of the mean predictor's (measured ~6 %).
+    # Two factors through a width-2 bottleneck: held-out MSE below 20 % of the mean predictor's (measured 10.7-11.2 %
+    # for seeds 3-5), i.e. over 80 % of the variance explained; training loss falls to ~10 % of the first epoch's.
     assert scores["loss_ratio"] < 0.2
-    assert scores["variance_explained"] > 0.8
+    assert scores["variance_explained"] == pytest.approx(1 - scores["loss_ratio"])
     assert fitted.loss_history_[-1] < 0.3 * fitted.loss_history_[0]
 
 
@@ -34,7 +36,7 @@ def test_dale_signs_hold_after_training(fitted: EngramAutoencoder) -> None:
         # Both E and I columns carry non-zero weight, and training moved them.
         assert weight[:, signs > 0].abs().sum() > 0 and weight[:, signs < 0].abs().sum() > 0
         assert not torch.allclose(weight, untrained.dale_layers()[name][0])
-    assert int((fitted.model_.encoder.signs < 0).sum()) == 4  # 20 units at 4:1
+    assert int((fitted.model_.encoder.signs < 0).sum()) == 6  # 30 units at 4:1
 
 
 def test_dale_violations_counts_wrong_signs() -> None:
@@ -74,3 +76,16 @@ def test_linear_maps_are_visible_to_forward_hooks(fitted: EngramAutoencoder, two
     for hook in hooks:
         hook.remove()
     assert seen == {"encoder.afferent": 1, "encoder.recurrent": test.shape[1], "to_latent": 1}
+
+
+def test_binary_sequences_with_cross_entropy() -> None:
+    from neuroengram.mirror import factor_sequences
+
+    x, _ = factor_sequences(224, 12, 10, 2, np.random.default_rng(0), kind="binary")
+    fitted = EngramAutoencoder(latent_width=2, n_units=20, epochs=25, loss="bce", seed=3).fit(x[:160])
+    test = x[160:]
+    bits = (fitted.reconstruct(test) > 0.5) == test
+    majority = test == (x[:160].mean(axis=(0, 1)) > 0.5)
+    # Measured: 87 % of held-out bits vs 51 % for the per-feature majority; cross-entropy 0.43 of the baseline's.
+    assert bits.mean() > 0.8 and bits.mean() > majority.mean() + 0.25
+    assert fitted.evaluate(test)["loss_ratio"] < 0.6

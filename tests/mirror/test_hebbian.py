@@ -29,8 +29,9 @@ def test_topk_softmax_keeps_exactly_k() -> None:
     torch.testing.assert_close(weights.sum(dim=1), torch.ones(5))
 
 
-def test_trace_is_per_sample_and_evaluation_is_deterministic(recall_batch: torch.Tensor) -> None:
-    model = _model()
+@pytest.mark.parametrize("core", ["tanh", "gru"])
+def test_trace_is_per_sample_and_evaluation_is_deterministic(recall_batch: torch.Tensor, core: str) -> None:
+    model = _model(core=core)
     with torch.no_grad():
         alone = model(recall_batch[:1])
         in_batch = model(recall_batch)
@@ -75,6 +76,8 @@ def test_bad_cell_options() -> None:
         HebbianMemoryRNN(3, 2, slots=4, k=5)
     with pytest.raises(ConfigError, match="unknown rule"):
         HebbianMemoryRNN(3, 2, rule="bcm")
+    with pytest.raises(ConfigError, match="unknown core"):
+        HebbianMemoryRNN(3, 2, core="lstm")
 
 
 def test_trace_heatmap_over_time(recall_batch: torch.Tensor) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import skdim
 
 from neuroengram.errors import ConfigError
 from neuroengram.mirror.data import factor_sequences
@@ -25,3 +26,5 @@ def test_reconstruction_elbow_at_two_factors() -> None:
     # At the elbow the loss is a small fraction of the mean predictor's; one width below, over twice as high.
     assert curve["test_loss"][1] < 0.15 * curve["baseline_loss"], curve
     assert curve["test_loss"][0] > 2.5 * curve["test_loss"][1], curve
+    # The widest model's held-out codes lie on a manifold of dimension close to the factor count (TwoNN).
+    assert abs(skdim.id.TwoNN().fit(curve["codes"][-1]).dimension_ - 2) < 1
