@@ -75,3 +75,17 @@ def test_bad_files_raise_data_error(tmp_path: Path, content: bytes, needle: str)
     result = CliRunner().invoke(id_group, ["estimate", str(path)])
     assert isinstance(result.exception, DataError)
     assert needle in str(result.exception)
+
+
+def test_estimate_run_folder_and_csv(tmp_path: Path) -> None:
+    run = tmp_path / "run" / "points" / "p000" / "mirror"
+    run.mkdir(parents=True)
+    np.savez(run / "latent.npz", codes=linear_subspace(500, 2, 6, 1))
+    result = CliRunner().invoke(id_group, ["estimate", str(tmp_path / "run"), "--fast", "--bootstrap", "0", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["id"] == pytest.approx(2, rel=0.1)
+    csv = tmp_path / "x.csv"
+    np.savetxt(csv, linear_subspace(500, 2, 6, 2), delimiter=",", header="a,b,c,d,e,f", comments="")
+    result = CliRunner().invoke(id_group, ["estimate", str(csv), "--fast", "--bootstrap", "0", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["n_points"] == 500
