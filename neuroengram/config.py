@@ -55,8 +55,9 @@ class Point:
     params:
         Validated parameters of every stage that runs, in :data:`STAGE_ORDER`.
     seeds:
-        The seed of every stage at this point, derived from the root seed and the overrides only, so adding
-        values to a sweep does not change the seeds (or the cached results) of existing points.
+        The seed of every stage at this point, derived from the root seed and the overrides of that stage and the
+        stages upstream of it only (:func:`derive_seeds`), so adding values to a sweep does not change the seeds (or
+        the cached results) of existing points, and a sweep over a downstream parameter keeps the upstream data.
     """
 
     index: int
@@ -114,15 +115,23 @@ def config_hash(resolved: dict[str, Any]) -> str:
 
 
 def derive_seeds(root: int, overrides: dict[str, Any], stages: list[str]) -> dict[str, int]:
-    """Seeds for each stage at a point: ``SeedSequence(root, spawn_key=(h(overrides), stage index))``.
+    """Seeds for each stage at a point: ``SeedSequence(root, spawn_key=(h(upstream overrides), stage index))``.
 
-    ``h`` is a stable 32-bit hash of the canonical JSON of the overrides; the stage index is its position in
+    A stage's seed depends only on the swept values of that stage and of the stages before it in
+    :data:`STAGE_ORDER`: sweeping ``engram.alpha`` leaves the spiking network and the mirror of every point the same
+    (a paired comparison), while sweeping ``spiking.g_inh`` gives every downstream stage new seeds. ``h`` is a stable
+    32-bit hash of the canonical JSON of those overrides; the stage index is the stage's position in
     :data:`STAGE_ORDER`. Seeds lie in ``[0, 2**31)`` so that every backend (Brian2, torch, numpy) accepts them.
     """
-    canonical = json.dumps(overrides, sort_keys=True, default=str).encode()
-    point_key = int.from_bytes(hashlib.sha256(canonical).digest()[:4], "little")
     seeds = {}
     for stage in stages:
+        upstream = {
+            key: value
+            for key, value in overrides.items()
+            if STAGE_ORDER.index(key.partition(".")[0]) <= STAGE_ORDER.index(stage)
+        }
+        canonical = json.dumps(upstream, sort_keys=True, default=str).encode()
+        point_key = int.from_bytes(hashlib.sha256(canonical).digest()[:4], "little")
         sequence = np.random.SeedSequence(root, spawn_key=(point_key, STAGE_ORDER.index(stage)))
         seeds[stage] = int(sequence.generate_state(1)[0] & 0x7FFFFFFF)
     return seeds

@@ -85,6 +85,15 @@ def test_seeds_depend_on_root_and_point_only() -> None:
     assert all(0 <= s < 2**31 for s in a.values())
 
 
+def test_downstream_sweeps_keep_upstream_seeds() -> None:
+    stages = ["spiking", "mirror", "engram"]
+    one, two = (derive_seeds(7, {"engram.alpha": alpha}, stages) for alpha in (0.5, 1.0))
+    assert one["spiking"] == two["spiking"] and one["mirror"] == two["mirror"]
+    assert one["engram"] != two["engram"]
+    three, four = (derive_seeds(7, {"spiking.g_inh": g}, stages) for g in (4.0, 5.0))
+    assert all(three[s] != four[s] for s in stages)
+
+
 def test_parse_study_rejects_non_table_stage() -> None:
     with pytest.raises(ConfigError) as info:
         parse_study({"study": {"name": "x", "seed": 1}, "stages": {"spiking": 3}})

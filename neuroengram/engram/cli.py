@@ -61,4 +61,4 @@ def demo(
         click.echo(f"{key:<20} {metrics[key]:.3f}")
     click.echo(f"composition error    {metrics['composition_error']:.2e}")
     click.echo(f"partition error      {metrics['partition_error']:.2e}")
-    click.echo(f"erase {metrics['erase_time_s']:.3f} s, retrain {metrics['retrain_time_s']:.2f} s")
+    click.echo(f"erase {metrics['erase_seconds']:.3f} s, retrain {metrics['retrain_seconds']:.2f} s")
