@@ -19,7 +19,7 @@ Fukunaga-Olsen rule and the 90 %-variance count.
    reference samples, so its bootstrap interval is not widened, but it is at least +-0.5 (the table is tabulated
    at integer dimensions).
 
-Validated on the 24 ``skdim.datasets.BenchmarkManifolds`` (``neuroengram id validate``; benchmarks/README.latent.md).
+Validated on the 24 ``skdim.datasets.BenchmarkManifolds`` (``neuroengram id validate``; benchmarks/README.md).
 """
 
 from __future__ import annotations
