@@ -57,6 +57,13 @@ def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
     [
         ("[study\n", "not valid TOML"),
         ('[study]\nname = "x"\nseed = 1\n[stages.spiking]\n[extra]\n', "extra: unknown key"),
+        ('[study]\nname = "x"\nseed = 1\n[stages.spiking]\nn_exc = "many"\n', "stages.spiking.n_exc: "),
+        ('[study]\nname = "x"\nseed = 1\n[stages.spiking]\nn_exc = -3\n', "greater than or equal to 1"),
+        ('[study]\nname = "x"\nseed = 1\n[stages.spiking]\ncolour = 1\n', "stages.spiking.colour: unknown key"),
+        (
+            '[study]\nname = "x"\nseed = 1\n[stages.spiking]\n[sweep]\n"spiking.p_connect" = [0.1, 7]\n',
+            'sweep."spiking.p_connect"[1]',
+        ),
     ],
 )
 def test_cli_prints_one_line_and_exits_2(tmp_path: Path, text: str, needle: str) -> None:
