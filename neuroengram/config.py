@@ -28,10 +28,11 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 import numpy as np
 from pydantic import ValidationError
+from pydantic.fields import FieldInfo
 
 from neuroengram import __version__
 from neuroengram.errors import ConfigError
@@ -223,9 +224,29 @@ def validate_params(stage: str, table: dict[str, Any], where: str, only: str | N
         if first["type"] == "extra_forbidden":
             fields = ", ".join(params_type.model_fields)
             raise ConfigError("unknown key", key=key, fix=f"stage {stage!r} takes {fields}") from err
-        described = params_type.model_fields.get(str(first["loc"][0])) if first["loc"] else None
-        fix = described.description if described is not None and described.description else None
+        field = params_type.model_fields.get(str(first["loc"][0])) if first["loc"] else None
+        fix = _expected(field) if field is not None else None
         raise ConfigError(f"{first['msg']}, got {first.get('input')!r}", key=key, fix=fix) from err
+
+
+def _expected(field: FieldInfo) -> str:
+    """What a parameter accepts, e.g. ``"an int >= 1, <= 20000 (number of excitatory cells)"``."""
+    annotation = field.annotation
+    if get_origin(annotation) is Literal:
+        kind = "one of " + ", ".join(repr(choice) for choice in get_args(annotation))
+    else:
+        names = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string"}
+        kind = names.get(getattr(annotation, "__name__", ""), "a list" if get_origin(annotation) is tuple else "")
+        kind = kind or str(annotation)
+    symbols = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "min_length": "length >=", "max_length": "length <="}
+    bounds = [
+        f"{symbol} {getattr(rule, name)}"
+        for rule in field.metadata
+        for name, symbol in symbols.items()
+        if getattr(rule, name, None) is not None
+    ]
+    text = ", ".join([kind, *bounds])
+    return f"use {text} ({field.description})" if field.description else f"use {text}"
 
 
 def _override(stage: str, params: StageParams, overrides: dict[str, Any]) -> StageParams:
