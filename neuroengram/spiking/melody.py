@@ -10,20 +10,23 @@ Circuit (current-based LIF of :mod:`neuroengram.spiking.model`, Dale's law), one
     sequence:   one chain of excitatory cells per melody slot m: n_steps steps x ``n_sub`` cells, each cell exciting
                 the next after step_ms / n_sub (a synfire-like clock; every cell fires once per run, so during
                 step t exactly the n_sub cells of step t of each running chain fire, one every step_ms / n_sub)
-    gates:      the first cell of steps 1..cue_steps of chain m is a gate: slow excitatory synapses (tau_e =
-                ``GATE_TAU_E_MS``), a sub-threshold input from its predecessor and cue synapses from X that
-                carry the imprint of step t-1 of melody m; a chain runs past its gates only if the heard steps match
-    pool:       ``n_pool`` inhibitory cells driven by all X cells, inhibiting the gates (feed-forward inhibition
-                that grows with the number of active channels, so extra channels also close a gate)
+    gates:      the last cell of each cue step t < cue_steps of chain m is a gate: slow excitatory synapses
+                (tau_e = ``GATE_TAU_E_MS``, fast membrane), a sub-threshold input from its predecessor and cue
+                synapses from X imprinted with step t of melody m; it fires only if the heard step matches
+    pool:       ``n_pool`` inhibitory cells, each relaying one channel (X_k excites its pool cells); the pool cells of
+                channel k inhibit every gate whose imprint has channel k off, so extra channels close a gate too
     plastic:    chain cell c -> P_k, weight w_ck in [0, w_max], delay 1 ms
     replay:     P_k -> X_k (the prediction becomes what the network "hears")
 
 All chains start at t = 0 (a start spike); the cue decides which chain survives its gates. The chain of melody
 slot m is allocated to melody m once, by a one-shot Hebbian imprint with synaptic normalisation of the cue
-synapses (X_k -> gate(m, t)): ``g_mtk = g_total * x_k(t-1) / sum_k x_k(t-1)`` from the teacher rates of the
-first presentation. A chain cell fires one spike per ``step_ms / n_sub``, so P_k can fire at most once per
-volley: with ``w_max`` below two-spike strength P stays near 1000 / (step_ms / n_sub) Hz, inside the XOR
-comparator's operating range (the hub vetoes a single input that fires far above ~110 Hz).
+synapses (X_k -> gate(m, t)): ``g_mtk = g_total * b_mtk / sum_k b_mtk`` from the bits ``b`` of step t of
+melody m (the teacher pattern of the first presentation), and the complementary pool -> gate synapses
+(``gate_inh_mv`` where ``b_mtk = 0``). Only chain cells of steps >= cue_steps project to the prediction cells. One chain cell fires every ``step_ms / n_sub``, so P_k fires in volleys: at most about
+three spikes per volley with ``w_max`` (150 Hz at the defaults), and the rule stops where P_k matches X_k
+(~100 Hz), inside the XOR comparator's operating range (the hub vetoes a single input far above ~110 Hz).
+The XOR motif needs ~50 ms to settle (its hub integrates with 20 ms synapses), hence 120 ms steps with the
+error counted in their second half; with 60 ms steps it reports a mismatch in most both-on windows.
 
 Learning rule of the read-out (our own formulation from the three-factor / neoHebbian literature: Fremaux &
 Gerstner 2016, Front. Neural Circuits 9:85; contrastive Hebbian eligibilities: Movellan 1991, O'Reilly 1996;
@@ -33,6 +36,7 @@ the same rule as :mod:`neuroengram.spiking.plasticity`). Per step window t, ``h_
     eligibility   e_ck(t) = h_c(t) x_k(t) - h_c(t) p_k(t)
     third factor  M_k(t)  = 1 if the read-out of XOR motif k fires >= ``XOR_THRESHOLD_HZ`` after the first
                             ``SETTLE_FRACTION`` of window t (a mismatch between X_k and P_k), else 0
+                            (the error rate is the mean of M over the predicted steps t >= cue_steps)
     update        w_ck <- clip(w_ck + eta * sum_{melodies, t} M_k(t) e_ck(t), 0, w_max)      after every epoch
 
 The error is unsigned (the published six-cell topology); learning stops by itself when the comparators fall
@@ -56,16 +60,21 @@ from neuroengram.spiking.motifs import MOTIF_CONSTANTS, xor_graph
 
 R_REF_HZ = 100.0
 XOR_THRESHOLD_HZ = 20.0
-SETTLE_FRACTION = 0.4
+SETTLE_FRACTION = 0.5
 REPLAY_THRESHOLD_HZ = 40.0
 INPUT_RATE_HZ = 3000.0
 NOISE_RATE_HZ = 200.0
 CHAIN_TAU_E_MS = 1.0
 """Fast synapses onto chain cells: one spike of the predecessor fires a cell once, with sub-ms latency."""
 LINK_MV = 300.0
+CHAIN_REF_MS = 5.0
+"""Chain cells stay refractory until a bridge input (below) has decayed: one spike per cell and run."""
 CHAIN_LATENCY_MS = 0.7
 """Spike latency of a chain cell after its predecessor's spike arrives (measured); subtracted from link delays."""
-GATE_LATENCY_MS = 2.5
+GATE_LATENCY_MS = 2.0
+SKIP_LAG_MS = 1.0
+"""A c -> c+2 bridge arrives this much after the direct path has fired c+2 (then refractory), so it only acts
+when c+1 failed and does not pull the chain early."""
 """The same for a gate cell, whose voltage follows its slow synaptic input with a 2 ms membrane."""
 GATE_TAU_E_MS = 20.0
 """Slow (NMDA-like) synapses onto gate cells: they integrate the heard channels over the previous step."""
@@ -74,6 +83,8 @@ GATE_TAU_M_MS = 2.0
 GATE_REF_FRACTION = 0.9
 """Gate cells are refractory for this fraction of a step: one spike per step, so a chain passes one volley."""
 REPLAY_MV = 80.0
+POOL_RELAY_MV = 80.0
+"""X_k -> its pool cells: one pool spike per X spike (the pool relays each channel with the inhibitory sign)."""
 W_INIT_MV = 2.0
 
 
@@ -86,13 +97,13 @@ class MelodyConfig(BaseModel):
     n_steps: int = Field(16, ge=2, le=256, description="melody: steps per melody")
     n_channels: int = Field(8, ge=1, le=64, description="melody: channels (bits) per step, one XOR motif each")
     cue_steps: int = Field(2, ge=1, le=255, description="melody: first steps given as cue before free replay")
-    step_ms: float = Field(60.0, ge=20, le=1000, description="melody: duration of one step")
+    step_ms: float = Field(120.0, ge=20, le=1000, description="melody: duration of one step")
     n_sub: int = Field(6, ge=1, le=50, description="melody: chain cells per step (one fires every step_ms / n_sub)")
     n_pool: int = Field(98, ge=1, le=5000, description="melody: inhibitory pool cells (feed-forward gate inhibition)")
     epochs: int = Field(12, ge=0, le=1000, description="melody: training epochs (each shows every melody once)")
-    learning_rate_mv: float = Field(20.0, ge=0, le=1000, description="melody: eta of the three-factor rule (mV)")
-    w_max_mv: float = Field(40.0, gt=0, le=1000, description="melody: upper bound of the chain -> P weights (mV)")
-    gate_link_mv: float = Field(10.0, ge=0, le=1000, description="melody: predecessor -> gate weight (sub-threshold)")
+    learning_rate_mv: float = Field(30.0, ge=0, le=1000, description="melody: eta of the three-factor rule (mV)")
+    w_max_mv: float = Field(160.0, gt=0, le=1000, description="melody: upper bound of the chain -> P weights (mV)")
+    gate_link_mv: float = Field(12.0, ge=0, le=1000, description="melody: predecessor -> gate weight (sub-threshold)")
     gate_cue_mv: float = Field(4.5, ge=0, le=1000, description="melody: summed cue weight onto one gate (mV)")
     gate_inh_mv: float = Field(0.5, ge=0, le=1000, description="melody: pool -> gate inhibitory weight (mV)")
     n_networks: int = Field(1, ge=1, le=64, description="melody: independent networks (seeds) trained side by side")
@@ -216,16 +227,14 @@ def _cells(layout: Layout, cue_steps: int, step_ms: float) -> tuple[np.ndarray, 
             attrs["tau_e_ms"],
             attrs["ref_ms"],
         )
-    tau_e[layout.chain.ravel()] = CHAIN_TAU_E_MS
-    gates = layout.chain[:, 1 : cue_steps + 1, 0].ravel()
+    tau_e[layout.chain.ravel()], ref[layout.chain.ravel()] = CHAIN_TAU_E_MS, CHAIN_REF_MS
+    gates = layout.chain[:, :cue_steps, -1].ravel()
     tau_e[gates], tau_m[gates], ref[gates] = GATE_TAU_E_MS, GATE_TAU_M_MS, GATE_REF_FRACTION * step_ms
     is_exc[layout.pool], tau_m[layout.pool], ref[layout.pool] = False, 6.0, 1.0
     return is_exc, tau_m, tau_e, ref
 
 
-def _fixed_synapses(
-    layout: Layout, config: MelodyConfig, templates: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, ...]:
+def _fixed_synapses(layout: Layout, config: MelodyConfig, templates: np.ndarray) -> tuple[np.ndarray, ...]:
     """The non-plastic synapses of one network: ``pre``, ``post``, magnitude (mV), delay (ms)."""
     parts: list[tuple[np.ndarray, ...]] = []
 
@@ -237,24 +246,25 @@ def _fixed_synapses(
         add(layout.node(u), layout.node(v), abs(attrs["weight"]), attrs["delay_ms"])
     flat = layout.chain.reshape(layout.n_slots, -1)
     link = np.full(flat[:, 1:].shape, LINK_MV)
-    gates = np.arange(1, config.cue_steps + 1) * layout.n_sub  # flat position of gate cells
+    gates = np.arange(1, config.cue_steps + 1) * layout.n_sub - 1  # flat position of the gate cells
     link[:, gates - 1] = config.gate_link_mv
     delay = np.full(link.shape, config.step_ms / layout.n_sub - CHAIN_LATENCY_MS)
     delay[:, gates] -= GATE_LATENCY_MS - CHAIN_LATENCY_MS
+    delay[:, 0] += config.step_ms / layout.n_sub / 2  # volleys at the centres of the sub-steps, not on window edges
     add(flat[:, :-1], flat[:, 1:], link, delay)
     skip = np.ones(flat.shape[1] - 2, dtype=bool)  # c -> c+2 bridges a failed cell, never around a gate
     skip[np.concatenate([gates - 2, gates - 1])] = False
-    add(flat[:, :-2][:, skip], flat[:, 2:][:, skip], LINK_MV, 2 * config.step_ms / layout.n_sub - CHAIN_LATENCY_MS)
+    skip_delay = np.full(skip.shape, 2 * config.step_ms / layout.n_sub - CHAIN_LATENCY_MS + SKIP_LAG_MS)
+    skip_delay[0] += config.step_ms / layout.n_sub / 2
+    add(flat[:, :-2][:, skip], flat[:, 2:][:, skip], LINK_MV, skip_delay[skip])
     x_cells = layout.node(1)
-    gate_cells = layout.chain[:, 1 : config.cue_steps + 1, 0]  # (n_slots, cue_steps)
+    gate_cells = layout.chain[:, : config.cue_steps, -1]  # (n_slots, cue_steps)
     m, t, k = np.nonzero(templates)
     add(x_cells[k], gate_cells[m, t], templates[m, t, k], 1.0)
-    x_pool = rng.random((layout.n_channels, layout.n_pool)) < 0.5
-    k, j = np.nonzero(x_pool)
-    add(x_cells[k], layout.pool[j], 6.0, 1.0)
-    pool_gate = rng.random((layout.n_pool, gate_cells.size)) < 0.5
-    j, g = np.nonzero(pool_gate)
-    add(layout.pool[j], gate_cells.ravel()[g], config.gate_inh_mv, 1.0)
+    channel_of_pool = np.arange(layout.n_pool) % layout.n_channels
+    add(x_cells[channel_of_pool], layout.pool, POOL_RELAY_MV, 1.0)
+    m, t, j = np.nonzero(templates[:, :, channel_of_pool] == 0)
+    add(layout.pool[j], gate_cells[m, t], config.gate_inh_mv, 1.0)
     return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))
 
 
@@ -371,7 +381,7 @@ def learn_melodies(
     n_melodies, n_steps, n_channels = melodies.shape
     layout = Layout(n_channels, n_melodies, n_steps, config.n_sub, config.n_pool, config.cue_steps)
     templates = imprint_templates(melodies, config.cue_steps, config.gate_cue_mv)
-    fixed = [_fixed_synapses(layout, config, templates, rng) for _ in range(config.n_networks)]
+    fixed = [_fixed_synapses(layout, config, templates)] * config.n_networks
     weights = rng.uniform(0.0, W_INIT_MV, (config.n_networks, layout.readout.size, n_channels))
     history, error_rate = [], []
     for epoch in progress(range(config.epochs + 1), "melody epochs", config.epochs + 1):
