@@ -22,8 +22,9 @@ All chains start at t = 0 (a start spike); the cue decides which chain survives 
 slot m is allocated to melody m once, by a one-shot Hebbian imprint with synaptic normalisation of the cue
 synapses (X_k -> gate(m, t)): ``g_mtk = g_total * b_mtk / sum_k b_mtk`` from the bits ``b`` of step t of
 melody m (the teacher pattern of the first presentation), and the complementary pool -> gate synapses
-(``gate_inh_mv`` where ``b_mtk = 0``). Only chain cells of steps >= cue_steps project to the prediction cells. One chain cell fires every ``step_ms / n_sub``, so P_k fires in volleys: at most about
-three spikes per volley with ``w_max`` (150 Hz at the defaults), and the rule stops where P_k matches X_k
+(``gate_inh_mv`` where ``b_mtk = 0``). Only chain cells of steps >= cue_steps project to the prediction cells.
+One chain cell fires every ``step_ms / n_sub``, so P_k fires in volleys: its rate is bounded by the volley rate
+times the few spikes one volley at ``w_max`` evokes, and the rule stops where P_k matches X_k
 (~100 Hz), inside the XOR comparator's operating range (the hub vetoes a single input far above ~110 Hz).
 The XOR motif needs ~50 ms to settle (its hub integrates with 20 ms synapses), hence 120 ms steps with the
 error counted in their second half; with 60 ms steps it reports a mismatch in most both-on windows.
