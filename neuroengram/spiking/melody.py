@@ -43,7 +43,8 @@ the same rule as :mod:`neuroengram.spiking.plasticity`). Per step window t, ``h_
 The error is unsigned (the published six-cell topology); learning stops by itself when the comparators fall
 silent. Training is teacher forced (X follows the melody at every step); replay drives X only during the first
 ``cue_steps`` steps and reads the replayed bits from X (on iff its rate in the step >= ``REPLAY_THRESHOLD_HZ``).
-All networks (seeds) and melodies run as copies in one Brian2 network per epoch.
+All networks (``n_networks``: the same melodies and wiring, their own noise and initial weights) and all melodies
+run as copies in one Brian2 network per epoch.
 """
 
 from __future__ import annotations
