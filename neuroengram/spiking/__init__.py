@@ -9,10 +9,13 @@ Public API
     ``weight`` in mV, ``delay_ms``); :func:`build_copies` turns a motif graph into a batched Brian2 circuit.
 :func:`run_xor_trials`, :class:`XORConfig`, :func:`truth_table_cases`, :func:`xor_robustness`
     XOR truth tables from spikes (many trials as copies in one network) and robustness grids.
+:func:`learn_melodies`, :class:`MelodyConfig`, :func:`check_melodies`
+    melody learning (XOR-gated three-factor rule on a chain network's read-out) and cued replay.
 :func:`build_circuit`, :class:`Circuit`
     the LIF engine every circuit is built on (one NeuronGroup, excitatory and inhibitory Synapses).
 """
 
+from neuroengram.spiking.melody import MelodyConfig, MelodyResult, check_melodies, learn_melodies
 from neuroengram.spiking.model import Circuit, build_circuit
 from neuroengram.spiking.motifs import (
     XORConfig,
@@ -32,10 +35,14 @@ __all__ = [
     "Circuit",
     "EIConfig",
     "EIResult",
+    "MelodyConfig",
+    "MelodyResult",
     "XORConfig",
     "XORTrials",
     "build_circuit",
     "build_copies",
+    "check_melodies",
+    "learn_melodies",
     "run_wta_trials",
     "run_xor_trials",
     "simulate_ei_network",

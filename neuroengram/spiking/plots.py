@@ -91,3 +91,22 @@ def error_curve_figure(curves: np.ndarray, labels: tuple[str, ...]) -> Figure:
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def replay_figure(targets: np.ndarray, replayed: np.ndarray, cue_steps: int) -> Figure:
+    """Target (top row) and replayed (bottom row) bits per melody: bool (n_melodies, n_steps, n_channels); the
+    cue steps are left of the dashed line."""
+    n_melodies = targets.shape[0]
+    fig, axes = plt.subplots(2, n_melodies, figsize=(2.2 * n_melodies + 1, 4), squeeze=False, sharey=True)
+    for m in range(n_melodies):
+        for row, (bits, name) in enumerate(((targets[m], "target"), (replayed[m], "replayed"))):
+            ax = axes[row, m]
+            ax.imshow(bits.T, aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+            ax.axvline(cue_steps - 0.5, c=INH_COLOUR, ls="--", lw=1)
+            ax.set_title(f"melody {m}: {name}", fontsize=8)
+            ax.set_xlabel("step", fontsize=8)
+        axes[0, m].set_xticks([])
+    axes[0, 0].set_ylabel("channel")
+    axes[1, 0].set_ylabel("channel")
+    fig.tight_layout()
+    return fig

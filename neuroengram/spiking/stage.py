@@ -18,6 +18,15 @@
     ``learning.npz`` (``targets``, ``cue``, ``error_rate``, ``prediction_accuracy``, ``weights_mv`` per epoch);
     figure ``xor_error``; metrics: XOR error rate and prediction accuracy at the start and the end (mean of the
     last ``END_WINDOW`` evaluations), plastic weight statistics.
+``melody``
+    melody learning and replay (:mod:`neuroengram.spiking.melody`): a recurrent E/I network (one chain of
+    excitatory cells per melody slot, an inhibitory pool, one XOR motif per channel) learns its read-out with the
+    XOR-gated three-factor rule, then replays every melody from a cue of its first ``cue_steps`` steps.
+    ``activity.npz`` has one row per step of network 0 replaying melody 0, 1, ... in turn (``labels`` = melody
+    index, ``bin_ms`` = ``step_ms``); ``weights.npz`` network 0's synapses in replay; ``melody.npz``
+    (``melodies``, ``replayed``, ``error_rate`` per epoch and network, ``replay_accuracy``, ``weights_mv``);
+    figures ``raster`` (network 0 replaying melody 0), ``xor_error``, ``replay``; metrics: replay bit accuracy
+    (mean and per melody), XOR error rate at the start and the end, read-out weight statistics.
 ``xor_robustness``
     truth tables over the grid ``grid_input_rates_hz`` x ``grid_noise_rates_hz`` x ``grid_weight_jitters`` in one
     network: ``robustness.npz`` (``accuracy`` (n_jitter, n_input, n_noise), ``accuracy_per_case``, the grid
@@ -36,6 +45,7 @@ import numpy as np
 from brian2 import seed as brian_seed
 from pydantic import Field
 
+from neuroengram.spiking.melody import MelodyConfig, learn_melodies
 from neuroengram.spiking.model import set_target
 from neuroengram.spiking.motifs import (
     XOR_CASES,
@@ -50,7 +60,13 @@ from neuroengram.spiking.motifs import (
 )
 from neuroengram.spiking.network import EIConfig, simulate_ei_network
 from neuroengram.spiking.plasticity import LearningConfig, learn_with_xor_error
-from neuroengram.spiking.plots import error_curve_figure, heatmap_figure, raster_figure, truth_table_figure
+from neuroengram.spiking.plots import (
+    error_curve_figure,
+    heatmap_figure,
+    raster_figure,
+    replay_figure,
+    truth_table_figure,
+)
 from neuroengram.stages import StageContext, StageParams
 
 REQUIRES: tuple[str, ...] = ()
@@ -61,11 +77,12 @@ END_WINDOW = 5
 """xor_learning: the end-of-training numbers are means over this many last evaluations (single ones are noisy)."""
 
 
-class Params(StageParams, EIConfig, XORConfig, LearningConfig):
+class Params(StageParams, EIConfig, XORConfig, LearningConfig, MelodyConfig):
     """Parameters of the spiking stage: the task, the code-generation target and each task's fields."""
 
-    task: Literal["ei_network", "xor", "xor_robustness", "xor_learning"] = Field(
-        "ei_network", description="what to simulate: ei_network (quickstart), xor, xor_robustness, xor_learning"
+    task: Literal["ei_network", "xor", "xor_robustness", "xor_learning", "melody"] = Field(
+        "ei_network",
+        description="what to simulate: ei_network (quickstart), xor, xor_robustness, xor_learning, melody",
     )
     codegen_target: Literal["numpy", "cython"] = Field(
         "numpy", description="Brian2 code generation target (numpy needs no compiler)"
@@ -90,6 +107,7 @@ def run(params: Params, ctx: StageContext) -> Metrics:
         "xor": _run_xor,
         "xor_robustness": _run_xor_robustness,
         "xor_learning": _run_xor_learning,
+        "melody": _run_melody,
     }[params.task]
     return {"task": params.task, **task(params, ctx)}
 
@@ -218,3 +236,57 @@ def _run_xor_learning(params: Params, ctx: StageContext) -> Metrics:
         "plastic_weight_fraction_zero": float((final == 0).mean()),
         "plastic_weight_fraction_max": float((final >= config.learn_w_max_mv).mean()),
     }
+
+
+def _run_melody(params: Params, ctx: StageContext) -> Metrics:
+    config = MelodyConfig.model_validate(params.model_dump(include=set(MelodyConfig.model_fields)))
+    result = learn_melodies(config, ctx.seed, progress=ctx.progress)
+    n_melodies, n_steps, _ = result.melodies.shape
+    ctx.save_arrays(
+        "activity",
+        rates=result.replay_rates,
+        bin_ms=config.step_ms,
+        is_excitatory=result.is_excitatory,
+        labels=np.repeat(np.arange(n_melodies), n_steps),
+    )
+    _save_weights(ctx, result.pre, result.post, result.weight, result.is_excitatory)
+    ctx.save_arrays(
+        "melody",
+        melodies=result.melodies,
+        replayed=result.replayed,
+        error_rate=result.error_rate,
+        replay_accuracy=result.replay_accuracy,
+        weights_mv=result.weights_mv,
+    )
+    duration_ms = n_steps * config.step_ms
+    rates = result.replay_rates[:n_steps]
+    title = f"replay of melody 0 from a {config.cue_steps}-step cue, seed {ctx.seed}"
+    figure = raster_figure(
+        result.spike_index, result.spike_time_ms, result.is_excitatory, rates, config.step_ms, None, title
+    )
+    figure.axes[0].set_xlim(0, duration_ms)
+    ctx.save_figure("raster", figure)
+    ctx.save_figure(
+        "xor_error",
+        error_curve_figure(result.error_rate, tuple(f"XOR error, network {k}" for k in range(config.n_networks))),
+    )
+    ctx.save_figure("replay", replay_figure(result.melodies, result.replayed[0], config.cue_steps))
+    end = slice(-min(END_WINDOW, result.error_rate.shape[0]), None)
+    start_error, end_error = float(result.error_rate[0].mean()), float(result.error_rate[end].mean())
+    final = result.weights_mv[-1]
+    metrics: Metrics = {
+        "n_exc": int(result.is_excitatory.sum()),
+        "n_inh": int((~result.is_excitatory).sum()),
+        "replay_accuracy": float(result.replay_accuracy.mean()),
+        "replay_accuracy_min": float(result.replay_accuracy.min()),
+        "error_rate_start": start_error,
+        "error_rate_end": end_error,
+        "error_ratio_end_start": end_error / start_error if start_error > 0 else float("nan"),
+        "readout_weight_mean_mv": float(final.mean()),
+        "readout_weight_std_mv": float(final.std()),
+        "readout_weight_fraction_zero": float((final == 0).mean()),
+        "readout_weight_fraction_max": float((final >= config.w_max_mv).mean()),
+    }
+    for m, accuracy in enumerate(result.replay_accuracy.mean(axis=0)):
+        metrics[f"replay_accuracy_melody{m}"] = float(accuracy)
+    return metrics
