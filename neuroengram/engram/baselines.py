@@ -21,29 +21,7 @@ import copy
 import torch
 from torch import nn
 
-
-def _batches(n: int, batch_size: int, gen: torch.Generator) -> list[torch.Tensor]:
-    order = torch.randperm(n, generator=gen)
-    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
-
-
-def _steps(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, sign: float, epochs: int, lr: float, seed: int, stop_acc: float
-) -> nn.Module:
-    out = copy.deepcopy(model).train()
-    gen = torch.Generator().manual_seed(seed)
-    optimiser = torch.optim.Adam(out.parameters(), lr=lr)
-    for _ in range(epochs):
-        for idx in _batches(len(x), 64, gen):
-            loss = sign * nn.functional.cross_entropy(out(x[idx]), y[idx])
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-        with torch.no_grad():
-            if float((out.eval()(x).argmax(1) == y).float().mean()) <= stop_acc:
-                break
-        out.train()
-    return out.eval()
+from neuroengram.engram.digits import adam_epochs
 
 
 def finetune(
@@ -56,7 +34,7 @@ def finetune(
     seed: int = 0,
 ) -> nn.Module:
     """Fine-tune a copy of ``model`` on the retain set for ``epochs`` epochs (Adam, batch 64)."""
-    return _steps(model, x_retain, y_retain, 1.0, epochs, lr, seed, stop_acc=-1.0)
+    return adam_epochs(copy.deepcopy(model), x_retain, y_retain, epochs=epochs, lr=lr, seed=seed)
 
 
 def gradient_ascent(
@@ -71,7 +49,9 @@ def gradient_ascent(
 ) -> nn.Module:
     """Gradient ascent on the forget set's cross-entropy (Adam, batch 64) on a copy of ``model``, stopped after the
     first epoch whose forget-set (training) accuracy is at most ``stop_acc``, or after ``max_epochs``."""
-    return _steps(model, x_forget, y_forget, -1.0, max_epochs, lr, seed, stop_acc=stop_acc)
+    return adam_epochs(
+        copy.deepcopy(model), x_forget, y_forget, epochs=max_epochs, lr=lr, seed=seed, sign=-1.0, stop_acc=stop_acc
+    )
 
 
 def _importance(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -79,17 +79,37 @@ def train_classifier(
     """Train ``model`` in place with Adam on cross-entropy; return it in eval mode."""
     if len(x) == 0:
         raise DataError("no training samples", key="x", fix="pass a non-empty training set")
+    return adam_epochs(model, x, y, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
+
+
+def adam_epochs(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    epochs: int,
+    lr: float,
+    batch_size: int = 64,
+    seed: int = 0,
+    sign: float = 1.0,
+    stop_acc: float | None = None,
+) -> nn.Module:
+    """Adam on ``sign`` x cross-entropy, in place, over mini-batches shuffled by ``seed`` each epoch; stop after the
+    first epoch whose accuracy on ``(x, y)`` is at most ``stop_acc`` (never when None). Returns ``model`` in eval mode.
+    """
     gen = torch.Generator().manual_seed(seed)
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
-    model.train()
     for _ in range(epochs):
+        model.train()
         order = torch.randperm(len(x), generator=gen)
         for start in range(0, len(x), batch_size):
             idx = order[start : start + batch_size]
-            loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
+            loss = sign * nn.functional.cross_entropy(model(x[idx]), y[idx])
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
+        if stop_acc is not None and accuracy(model.eval(), x, y) <= stop_acc:
+            break
     return model.eval()
 
 
