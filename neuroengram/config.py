@@ -76,6 +76,19 @@ class Point:
             "stages": {name: p.model_dump(mode="json") for name, p in self.params.items()},
         }
 
+    def stage_key(self, stage: str) -> str:
+        """Hash of everything that determines ``stage``'s outputs at this point: the parameters and seeds of
+        ``stage`` and of every stage before it, and the package version (downstream settings do not enter)."""
+        upto = [name for name in self.params if STAGE_ORDER.index(name) <= STAGE_ORDER.index(stage)]
+        return config_hash(
+            {
+                "neuroengram": __version__,
+                "stage": stage,
+                "seeds": {name: self.seeds[name] for name in upto},
+                "stages": {name: self.params[name].model_dump(mode="json") for name in upto},
+            }
+        )
+
 
 @dataclass(frozen=True)
 class Study:

@@ -9,6 +9,7 @@ Layout of ``RUN_DIR``::
         <stage>/            arrays (.npz), figures/ (.png, .svg) and files written by that stage
         result.json         written last, atomically: status ("done" | "failed"), metrics per stage, wall time,
                             traceback if failed; a point without it never finished and is rerun
+    stages/<stage>/<key>/   a finished stage's outputs, shared by the points with the same upstream (see runner)
     metrics.json            every point of the run: key, index, overrides, seeds, status, metrics per stage
     metrics.csv             tidy: one row per (point, stage) with the swept values and that stage's metrics
     provenance.json         versions, git commit, seeds, command, scheduler, wall time

@@ -16,6 +16,12 @@ Schedulers:
 Each point runs single-threaded (BLAS and torch intra-op threads set to 1 while it runs), whatever the scheduler:
 parallelism comes from running points side by side, and a point's floating-point results do not depend on where it
 ran. The same study therefore gives the same metrics on every scheduler.
+
+Stages shared between points run once: a sweep over ``engram.alpha`` leaves the parameters and seeds of the spiking
+and mirror stages the same at every point (:func:`~neuroengram.config.derive_seeds`), so their outputs are computed
+by the first point that needs them, kept in ``RUN_DIR/stages/`` and hard-linked into the other points' folders
+(``reused_stages`` in ``result.json`` lists them; their ``stage_seconds`` is the time of the run that computed them).
+Points that start at the same time on a cluster may each compute a shared stage once; the results are identical.
 """
 
 from __future__ import annotations
@@ -46,6 +52,10 @@ from neuroengram.results import (
 from neuroengram.stages import STAGE_ORDER, StageContext, stage_module
 
 log = logging.getLogger("neuroengram.runner")
+STAGE_CACHE = "stages"
+"""``RUN_DIR/stages/<stage>/<stage key>/``: a finished stage's outputs, reused by every point that shares the stage's
+parameters and seeds and those of the stages before it (see :meth:`~neuroengram.config.Point.stage_key`)."""
+STAGE_METRICS = "stage_metrics.json"
 
 
 @dataclass(frozen=True)
@@ -74,8 +84,15 @@ def run_point(point: Point, run_dir: str, show_progress: bool = False) -> dict[s
     start = time.perf_counter()
     metrics: dict[str, dict[str, Any]] = {}
     status, error = "done", None
+    reused: list[str] = []
     for name in STAGE_ORDER:
         if name not in point.params:
+            continue
+        cache = Path(run_dir) / STAGE_CACHE / name / point.stage_key(name)
+        if (cache / STAGE_METRICS).is_file():
+            _link_tree(cache, folder / name)
+            metrics[name] = read_json(cache / STAGE_METRICS)
+            reused.append(name)
             continue
         ctx = StageContext(stage=name, seed=point.seeds[name], point_dir=folder, show_progress=show_progress)
         stage_start = time.perf_counter()
@@ -85,6 +102,7 @@ def run_point(point: Point, run_dir: str, show_progress: bool = False) -> dict[s
             metrics[name] = _check_metrics(name, values) | {
                 "stage_seconds": round(time.perf_counter() - stage_start, 3)
             }
+            _store_stage(ctx.out_dir, cache, metrics[name])
         except Exception as err:  # a failed point is recorded, the sweep goes on
             status = "failed"
             error = {"stage": name, "message": str(err), "traceback": traceback.format_exc()}
@@ -96,11 +114,42 @@ def run_point(point: Point, run_dir: str, show_progress: bool = False) -> dict[s
         "seeds": point.seeds,
         "status": status,
         "metrics": metrics,
+        "reused_stages": reused,
         "error": error,
         "wall_time_s": round(time.perf_counter() - start, 3),
     }
     write_json(folder / RESULT_FILE, result)
     return result
+
+
+def _store_stage(out_dir: Path, cache: Path, metrics: dict[str, Any]) -> None:
+    """Keep a finished stage's outputs and metrics under ``cache`` for other points with the same upstream.
+
+    Written into a temporary folder and renamed, so a cache entry is complete or absent; when two points finish the
+    same stage at once (on a cluster), the first rename wins and the other copy is dropped.
+    """
+    tmp = cache.with_name(f"{cache.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    _link_tree(out_dir, tmp)
+    write_json(tmp / STAGE_METRICS, metrics)
+    try:
+        tmp.rename(cache)
+    except OSError:  # another point stored it first
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Copy a folder by hard links (files are never modified after a stage wrote them); plain copies across
+    filesystems."""
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, target, copy_function=link, ignore=shutil.ignore_patterns(STAGE_METRICS))
 
 
 def run_study(

@@ -83,6 +83,22 @@ def test_failed_point_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None:
     assert (rerun.n_cached, rerun.n_failed) == (1, 1)
 
 
+def test_shared_upstream_stage_runs_once_and_gives_the_unshared_result(tmp_path: Path) -> None:
+    sweep = '\n[sweep]\n"mirror.latent_width" = [1, 2]\n'
+    swept = run_study(_study(tmp_path, sweep), tmp_path / "swept", scheduler="synchronous")
+    assert swept.n_failed == 0
+    assert [r["reused_stages"] for r in swept.records] == [[], ["spiking"]]
+    first, second = (tmp_path / "swept" / "points" / r["key"] / "spiking" / "activity.npz" for r in swept.records)
+    assert first.read_bytes() == second.read_bytes()
+    assert first.stat().st_ino == second.stat().st_ino  # a hard link, not a second simulation
+
+    # The second point alone (the same overrides, hence the same seeds) computes its spiking stage itself.
+    alone = _study(tmp_path, '\n[sweep]\n"mirror.latent_width" = [2]\n', name="alone")
+    single = run_study(alone, tmp_path / "alone", scheduler="synchronous")
+    assert single.records[0]["reused_stages"] == []
+    assert _science(swept.records[1:]) == _science(single.records)
+
+
 def test_killed_run_resumes_without_losing_finished_points(tmp_path: Path) -> None:
     sweep = '\n[sweep]\n"spiking.g_inh" = [4.0, 5.0, 6.0]\n'
     study = _study(tmp_path, sweep)
