@@ -225,8 +225,9 @@ def width_sweep(run_dir: Path) -> dict[str, np.ndarray] | None:
 
     Per finished point with a mirror stage: ``width`` (``stages.mirror.latent_width`` of ``point.json``),
     ``test_loss`` (the mirror's held-out loss from ``result.json``) and the codes' recommended ID (``id``,
-    ``id_low``, ``id_high``) and participation ratio ``pr``, computed here from ``mirror/latent.npz`` (fast
-    setting: no ESS / local PCA, 20 resamples); sorted by width, one point per width (the first).
+    ``id_low``, ``id_high``) and participation ratio ``pr``: the point's latent-stage metrics (``mirror_id``, ...)
+    when it analysed the mirror, else computed here from ``mirror/latent.npz`` (no ESS / local PCA, 20
+    resamples). Sorted by width, one point per width (the first).
     """
     rows = {}
     for point in sorted(run_dir.glob("points/*/")):
@@ -235,27 +236,35 @@ def width_sweep(run_dir: Path) -> dict[str, np.ndarray] | None:
             continue
         config, result = (json.loads(f.read_text()) for f in files[:2])
         width = config.get("stages", {}).get("mirror", {}).get("latent_width")
-        loss = result.get("metrics", {}).get("mirror", {}).get("test_loss")
+        metrics = result.get("metrics", {})
+        loss = metrics.get("mirror", {}).get("test_loss")
         if width is None or loss is None or width in rows:
+            continue
+        latent = metrics.get("latent", {})
+        keys = ("mirror_id", "mirror_id_low", "mirror_id_high", "mirror_raw_PR")
+        if all(key in latent for key in keys):
+            rows[width] = (loss, *(latent[key] for key in keys))
             continue
         codes, _, _ = _npz_array(files[2], "codes")
         model = IntrinsicDimension(n_bootstrap=20, heavy=False, estimators=("pca",)).fit(codes)
         rows[width] = (loss, model.dimension_, *model.interval_, model.estimates_["PR"])
     if len(rows) < 2:
         return None
-    keys = ("test_loss", "id", "id_low", "id_high", "pr")
+    names = ("test_loss", "id", "id_low", "id_high", "pr")
     widths = sorted(rows)
-    return {"width": np.array(widths), **{k: np.array([rows[w][i] for w in widths]) for i, k in enumerate(keys)}}
+    return {"width": np.array(widths), **{k: np.array([rows[w][i] for w in widths]) for i, k in enumerate(names)}}
 
 
 def sweep_elbow(sweep: dict[str, np.ndarray]) -> int | None:
-    """The loss elbow (:func:`neuroengram.mirror.sweep.elbow_width`) if the widths are >= 3 consecutive integers."""
+    """The loss elbow (:func:`neuroengram.mirror.sweep.elbow_width`) on the consecutive widths from the smallest
+    one (e.g. 1..6 of 1, 2, 3, 4, 5, 6, 8, 12); None if there are fewer than 3."""
     from neuroengram.mirror.sweep import elbow_width
 
     widths = sweep["width"]
-    if len(widths) < 3 or np.any(np.diff(widths) != 1) or np.any(sweep["test_loss"] <= 0):
+    run = 1 + int(np.argmax(np.append(np.diff(widths) != 1, True)))
+    if run < 3 or np.any(sweep["test_loss"][:run] <= 0):
         return None
-    return elbow_width(widths.tolist(), sweep["test_loss"].tolist())
+    return elbow_width(widths[:run].tolist(), sweep["test_loss"][:run].tolist())
 
 
 def _elbow_text(sweep: dict[str, np.ndarray]) -> str:
@@ -263,7 +272,7 @@ def _elbow_text(sweep: dict[str, np.ndarray]) -> str:
     where = (
         f"The held-out loss has its elbow at width {elbow}"
         if elbow is not None
-        else "No elbow is marked (it needs at least 3 consecutive widths)"
+        else "No elbow is marked (it needs at least 3 consecutive widths from the smallest)"
     )
     return (
         f"{where}; the codes' intrinsic dimension goes from {sweep['id'][0]:.1f} at width {sweep['width'][0]} to "

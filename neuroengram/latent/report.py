@@ -388,9 +388,11 @@ class IntrinsicDimension(BaseEstimator):
         self.tie_fraction_ = float(np.mean(self.mu_ < 1.001))
         gap = np.abs(self.times_[graph.indices[:, 0]] - self.times_)
         self.adjacent_fraction_ = float(np.mean(gap <= self.exclude_window + 1))
-        # under the TwoNN model P(mu < 1.001) = 1 - 1.001^-d; regular grids give many more near-ties
+        # under the TwoNN model P(mu < 1.001) = 1 - 1.001^-d; regular grids give many more near-ties, and so do
+        # integer-valued data (tied distances), where only the time criterion can tell
         expected_ties = 1 - 1.001 ** -max(self.dimension_, 1.0)
-        if self.tie_fraction_ > 5 * expected_ties + 0.05 or self.adjacent_fraction_ > 0.5:
+        discrete = count_unit(X) > 0
+        if (not discrete and self.tie_fraction_ > 5 * expected_ties + 0.05) or self.adjacent_fraction_ > 0.5:
             warn.append(
                 (
                     "time_grid",

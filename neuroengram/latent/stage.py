@@ -4,7 +4,9 @@
 n_samples x width), ``"spiking"`` / ``"connectome"`` read ``<stage>/activity.npz`` (``rates``, n_bins x n_neurons,
 Hz), ``"auto"`` the mirror's codes if that stage ran, else the spiking activity. Activity rows are time bins of
 one trajectory, so temporal neighbours (``exclude_window`` bins) are excluded and, with ``smooth_bins > 0``, the ID
-is also estimated on Gaussian-smoothed rates to show the effect of count noise. Labels (``labels`` in either file)
+is also estimated on Gaussian-smoothed rates to show the effect of count noise. Codes of windows cut from a
+recording (``start_bin`` in ``latent.npz``) get the same window on their start bins (overlapping windows are
+neighbours in time, not on the manifold). Labels (``labels`` in either file)
 give the per-class breakdown.
 
 Per source ``s`` it writes ``latent/id_<s>.npz`` (local ID, scale and sample-size curves, spectrum, estimator
@@ -47,7 +49,11 @@ class Params(StageParams):
     max_points: int = Field(3000, ge=100, le=100_000, description="random subsample of rows above this size")
     n_bootstrap: int = Field(50, ge=0, le=1000, description="resamples for the per-estimator 95 % intervals")
     exclude_window: int = Field(
-        5, ge=0, le=1000, description="activity only: exclude neighbours within this many time bins (Theiler window)"
+        5,
+        ge=0,
+        le=1000,
+        description="activity, and codes of recording windows: exclude neighbours within this many time bins "
+        "(Theiler window)",
     )
     smooth_bins: float = Field(
         2.0,
@@ -117,7 +123,11 @@ def _analyse(source: str, params: Params, ctx: StageContext) -> dict[str, Metric
     rows = np.arange(len(X))
     if len(X) > params.max_points:
         rows = np.sort(ctx.rng.choice(len(X), params.max_points, replace=False))
-    window = params.exclude_window if is_activity else 0
+    # codes of windows cut from a recording (start_bin) are a trajectory too: same Theiler window, in bins
+    start = arrays.get("start_bin")
+    ordered = is_activity or (start is not None and len(start) == len(X))
+    times = rows if is_activity or not ordered else np.asarray(start)[rows]
+    window = params.exclude_window if ordered else 0
     ctx.log.info("latent: ID of %s %s %s (%d of %d rows)", source, file, X.shape, len(rows), len(X))
     model = IntrinsicDimension(
         n_bootstrap=params.n_bootstrap,
@@ -125,7 +135,7 @@ def _analyse(source: str, params: Params, ctx: StageContext) -> dict[str, Metric
         heavy=params.heavy,
         activity=is_activity,
         random_state=ctx.seed,
-    ).fit(X[rows], y=None if labels is None else labels[rows], times=rows)
+    ).fit(X[rows], y=None if labels is None else labels[rows], times=times)
     metrics: dict[str, Metric] = {"source": f"{source}/{file}.npz:{key}", **model.summary()}
     if is_activity and params.smooth_bins > 0:
         smooth = gaussian_filter1d(X, params.smooth_bins, axis=0)[rows]

@@ -84,22 +84,26 @@ def test_run_folder_with_width_sweep_gets_elbow_panel(tmp_path: Path) -> None:
     """A run folder whose points sweep mirror.latent_width (files as the runner writes them): loss and code ID
     against width; codes of width w carry min(w, 3) dimensions of a 3-d manifold."""
     rng = np.random.default_rng(0)
-    z = rng.uniform(-1, 1, (700, 3))
-    losses = {1: 0.5, 2: 0.2, 3: 0.01, 4: 0.009, 5: 0.008}
+    z = rng.uniform(-1, 1, (500, 3))
+    losses = {1: 0.5, 2: 0.2, 3: 0.01, 4: 0.009, 5: 0.008, 8: 0.007}
     for width, loss in losses.items():
         folder = tmp_path / "run" / "points" / f"p{width}"
         (folder / "mirror").mkdir(parents=True)
         codes = np.tanh(z[:, : min(width, 3)] @ rng.normal(0, 1, (min(width, 3), width)))
         np.savez(folder / "mirror" / "latent.npz", codes=codes)
         (folder / "point.json").write_text(json.dumps({"stages": {"mirror": {"latent_width": width}}}))
-        (folder / "result.json").write_text(json.dumps({"metrics": {"mirror": {"test_loss": loss}}}))
+        metrics = {"mirror": {"test_loss": loss}}
+        if width == 8:  # the point's latent stage analysed the codes: its metrics are reused
+            metrics["latent"] = {"mirror_id": 3.1, "mirror_id_low": 2.8, "mirror_id_high": 3.4, "mirror_raw_PR": 4.5}
+        (folder / "result.json").write_text(json.dumps({"metrics": metrics}))
     out = tmp_path / "report"
     args = ["estimate", str(tmp_path / "run"), "--fast", "--bootstrap", "0", "--json", "--out", str(out)]
     result = CliRunner().invoke(id_group, args)
     assert result.exit_code == 0, result.output
     elbow = json.loads(result.output)["elbow"]
-    assert elbow["width"] == [1, 2, 3, 4, 5] and elbow["elbow_width"] == 3
-    assert elbow["id"][0] == pytest.approx(1, abs=0.2) and elbow["id"][-1] == pytest.approx(3, rel=0.15)
+    assert elbow["width"] == [1, 2, 3, 4, 5, 8] and elbow["elbow_width"] == 3  # elbow on the consecutive 1..5
+    assert elbow["id"][0] == pytest.approx(1, abs=0.2) and elbow["id"][4] == pytest.approx(3, rel=0.15)
+    assert (elbow["id"][-1], elbow["pr"][-1]) == (3.1, 4.5)
     assert "Autoencoder elbow" in (out / "report.html").read_text() and (out / "elbow.png").is_file()
 
 

@@ -54,8 +54,8 @@ def test_old_source_key_names_the_fix(tmp_path: Path) -> None:
 
 
 def test_latent_codes_of_known_id(tmp_path: Path) -> None:
-    labels = np.repeat([0, 1], 1000)
-    _write(tmp_path, "mirror", "latent", codes=tanh_manifold(2000, 3, 16, 0), labels=labels)
+    labels = np.repeat([0, 1], 600)
+    _write(tmp_path, "mirror", "latent", codes=tanh_manifold(1200, 3, 16, 0), labels=labels)
     metrics = run(Params(), _ctx(tmp_path))
     assert metrics["mirror_source"] == "mirror/latent.npz:codes"
     assert metrics["mirror_id"] == pytest.approx(3, rel=0.12)
@@ -64,9 +64,9 @@ def test_latent_codes_of_known_id(tmp_path: Path) -> None:
     assert all(isinstance(v, float | int | str | bool) for v in metrics.values())
     assert (tmp_path / "latent" / "figures" / "id_mirror.png").is_file()
     with np.load(tmp_path / "latent" / "id_mirror.npz", allow_pickle=False) as out:
-        assert out["local_id"].shape == (2000,)
+        assert out["local_id"].shape == (1200,)
         assert out["recommended"][0] == pytest.approx(metrics["mirror_id"])
-        assert list(out["class_label"]) == [0, 1] and out["decimation_n"][0] == 2000
+        assert list(out["class_label"]) == [0, 1] and out["decimation_n"][0] == 1200
 
 
 def test_mirror_and_spiking_in_one_run(tmp_path: Path) -> None:
@@ -75,7 +75,8 @@ def test_mirror_and_spiking_in_one_run(tmp_path: Path) -> None:
     _write(tmp_path, "mirror", "latent", codes=tanh_manifold(800, 3, 16, 0))
     rates = _activity(1500, 1)
     _write(tmp_path, "spiking", "activity", rates=rates, bin_ms=np.array(10.0), is_excitatory=np.ones(60, bool))
-    metrics = run(Params(sources=("mirror", "spiking"), n_bootstrap=20, heavy=False), _ctx(tmp_path))
+    params = Params(sources=("mirror", "spiking"), n_bootstrap=20, heavy=False, max_points=800)
+    metrics = run(params, _ctx(tmp_path))
     assert metrics["mirror_source"] == "mirror/latent.npz:codes"
     assert metrics["spiking_source"] == "spiking/activity.npz:rates"
     assert metrics["mirror_id"] == pytest.approx(3, rel=0.12)
