@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
+def _log_x_if_wide(ax: Axes, x: np.ndarray) -> None:
+    """Log x axis when ``x`` spans more than a decade (narrower ranges get crowded minor-tick labels)."""
+    if np.max(x) > 10 * np.min(x):
+        ax.set_xscale("log")
+
+
 def _estimators(ax: Axes, model: IntrinsicDimension) -> None:
     lo, hi = model.interval_
     names = list(model.reported_)
@@ -41,7 +47,7 @@ def _scale(ax: Axes, model: IntrinsicDimension) -> None:
     for a, r, v in zip(sc["n1"], sc["radius"], sc["id"], strict=True):
         ax.annotate(f"n1={int(a)}", (r, v), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.axhspan(*model.interval_, color="tab:green", alpha=0.15)
-    ax.set_xscale("log")
+    _log_x_if_wide(ax, sc["radius"])
     ax.set_xlabel("mean neighbour distance (scale)")
     ax.set_ylabel("ID (raw)")
     ax.legend(fontsize=7)
@@ -53,7 +59,7 @@ def _sample_size(ax: Axes, model: IntrinsicDimension) -> None:
     for name, color in (("TwoNN", "tab:blue"), ("MLE_10", "tab:orange")):
         ax.errorbar(dec["n"], dec[name], yerr=dec[f"{name}_sd"], marker="o", color=color, capsize=3, label=name)
     ax.axhspan(*model.interval_, color="tab:green", alpha=0.15, label="recommended interval")
-    ax.set_xscale("log")
+    _log_x_if_wide(ax, dec["n"])
     ax.set_xlabel("points (disjoint subsamples n, n/2, n/4, ...)")
     ax.set_ylabel("ID (raw)")
     ax.legend(fontsize=7)
