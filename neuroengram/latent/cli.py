@@ -102,7 +102,7 @@ def reading(model: IntrinsicDimension) -> str:
             f"TwoNN reads {dec['TwoNN'][0]:.1f} on all {int(dec['n'][0])} points and {dec['TwoNN'][-1]:.1f} "
             f"(s.d. {dec['TwoNN_sd'][-1]:.1f}) on subsamples of {int(dec['n'][-1])}. "
         )
-    if model.classes_ is not None:
+    if model.classes_ is not None and np.isfinite(model.classes_["local_median"]).any():
         cl = model.classes_
         lo_i, hi_i = int(np.nanargmin(cl["local_median"])), int(np.nanargmax(cl["local_median"]))
         text += (
@@ -255,24 +255,32 @@ def width_sweep(run_dir: Path) -> dict[str, np.ndarray] | None:
     return {"width": np.array(widths), **{k: np.array([rows[w][i] for w in widths]) for i, k in enumerate(names)}}
 
 
+ELBOW_MIN_DROP = 2.0
+"""An elbow is marked only if the held-out loss falls at least this factor over the consecutive widths (a flat,
+noisy loss curve has a curvature maximum too, but no elbow)."""
+
+
 def sweep_elbow(sweep: dict[str, np.ndarray]) -> int | None:
     """The loss elbow (:func:`neuroengram.mirror.sweep.elbow_width`) on the consecutive widths from the smallest
-    one (e.g. 1..6 of 1, 2, 3, 4, 5, 6, 8, 12); None if there are fewer than 3."""
+    one (e.g. 1..6 of 1, 2, 3, 4, 5, 6, 8, 12); None if there are fewer than 3 or the loss falls by less than
+    :data:`ELBOW_MIN_DROP`."""
     from neuroengram.mirror.sweep import elbow_width
 
-    widths = sweep["width"]
+    widths, loss = sweep["width"], sweep["test_loss"]
     run = 1 + int(np.argmax(np.append(np.diff(widths) != 1, True)))
-    if run < 3 or np.any(sweep["test_loss"][:run] <= 0):
+    if run < 3 or np.any(loss[:run] <= 0) or loss[:run].max() < ELBOW_MIN_DROP * loss[:run].min():
         return None
-    return elbow_width(widths[:run].tolist(), sweep["test_loss"][:run].tolist())
+    return elbow_width(widths[:run].tolist(), loss[:run].tolist())
 
 
 def _elbow_text(sweep: dict[str, np.ndarray]) -> str:
     elbow = sweep_elbow(sweep)
+    loss = sweep["test_loss"]
     where = (
         f"The held-out loss has its elbow at width {elbow}"
         if elbow is not None
-        else "No elbow is marked (it needs at least 3 consecutive widths from the smallest)"
+        else f"No elbow is marked (the held-out loss goes from {loss.max():.3g} to {loss.min():.3g}; an elbow needs "
+        f"at least 3 consecutive widths from the smallest and a fall by {ELBOW_MIN_DROP:g}x or more)"
     )
     return (
         f"{where}; the codes' intrinsic dimension goes from {sweep['id'][0]:.1f} at width {sweep['width'][0]} to "

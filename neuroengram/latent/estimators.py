@@ -117,16 +117,6 @@ def mle(graph: NeighbourGraph, k: int = 20) -> float:
     return float(1 / np.mean(1 / mle_pointwise(graph, k)))
 
 
-def _mind_loglik(d: np.ndarray, log_rho: np.ndarray, k: int) -> np.ndarray:
-    """MiND log-likelihood at every ``d`` (1-D array) for ``log rho = log(r_1 / r_{k+1})``."""
-    d = np.atleast_1d(d)[:, None]
-    return (
-        len(log_rho) * np.log(k * d[:, 0])
-        + (d[:, 0] - 1) * log_rho.sum()
-        + (k - 1) * np.log1p(-np.exp(d * log_rho)).sum(axis=1)
-    )
-
-
 def mind_from_log_ratios(log_rho: np.ndarray, k: int, max_dim: int) -> float:
     """MiND_MLk: the maximiser of the MiND likelihood on ``(0, max_dim]``.
 

@@ -147,14 +147,15 @@ def decimation(
     """ID against sample size: raw TwoNN and MLE (k = 10) on disjoint random subsamples of n, n/2, n/4, ...
 
     At level ``j`` a random permutation is cut into ``2^j`` disjoint blocks (at most ``max_blocks`` are used) of
-    ``n / 2^j >= min_points`` rows (Facco et al. 2017's decimation). Returns arrays over levels: ``n``, ``blocks``,
-    ``TwoNN`` / ``MLE_10`` (mean over blocks) and ``TwoNN_sd`` / ``MLE_10_sd`` (standard deviation over blocks; 0
-    at full n). Raw (uncalibrated) values: kNN estimators of a high ID drift up with n.
+    ``n / 2^j >= min_points`` rows (Facco et al. 2017's decimation; level 0, all rows, always). Returns arrays over
+    levels: ``n``, ``blocks``, ``TwoNN`` / ``MLE_10`` (mean over blocks) and ``TwoNN_sd`` / ``MLE_10_sd``
+    (standard deviation over blocks; 0 at full n). Raw (uncalibrated) values: kNN estimators of a high ID
+    drift up with n.
     """
     order = rng.permutation(len(X))
     out: dict[str, list[float]] = {key: [] for key in ("n", "blocks", "TwoNN", "TwoNN_sd", "MLE_10", "MLE_10_sd")}
     size, level = len(X), 0
-    while size >= min_points:
+    while level == 0 or size >= min_points:
         values = []
         for block in range(min(2**level, max_blocks)):
             rows = np.sort(order[block * size : (block + 1) * size])
@@ -171,11 +172,18 @@ def decimation(
     return {key: np.array(v) for key, v in out.items()}
 
 
-def per_class(X: np.ndarray, labels: np.ndarray, local_id: np.ndarray, min_points: int = 30) -> dict[str, np.ndarray]:
+def per_class(
+    X: np.ndarray,
+    labels: np.ndarray,
+    local_id: np.ndarray,
+    times: np.ndarray,
+    exclude_window: int,
+    min_points: int = 30,
+) -> dict[str, np.ndarray]:
     """Per-class intrinsic dimension: the pointwise MLE (k = 20, from the shared graph) summarised over each class's
     points (median, 25th and 75th percentile), and TwoNN and MLE (k = 20, harmonic mean) fitted on each class's own
-    points (NaN below ``min_points`` distinct rows). Arrays over the sorted class labels: ``label``, ``n``,
-    ``local_median``, ``local_q25``, ``local_q75``, ``TwoNN``, ``MLE_20``.
+    points with the same Theiler window (NaN below ``min_points`` distinct rows). Arrays over the sorted class
+    labels: ``label``, ``n``, ``local_median``, ``local_q25``, ``local_q75``, ``TwoNN``, ``MLE_20``.
     """
     out: dict[str, list[float]] = {
         key: [] for key in ("label", "n", "local_median", "local_q25", "local_q75", "TwoNN", "MLE_20")
@@ -187,7 +195,7 @@ def per_class(X: np.ndarray, labels: np.ndarray, local_id: np.ndarray, min_point
         q25, q50, q75 = np.percentile(local, [25, 50, 75]) if local.size else (np.nan,) * 3
         twonn = mle20 = np.nan
         if mask.sum() >= min_points:
-            graph = build_graph(X[mask], 21)
+            graph = build_graph(X[mask], 21, exclude_window=exclude_window, times=times[mask])
             twonn, mle20 = est.twonn(graph), est.mle(graph, 20)
         for key, value in zip(out, (label, mask.sum(), q50, q25, q75, twonn, mle20), strict=True):
             out[key].append(value)
@@ -331,7 +339,11 @@ class IntrinsicDimension(BaseEstimator):
             np.random.default_rng([self.random_state, 1]),
             min_points=max(100, 2 * self.exclude_window + 40),
         )
-        self.classes_ = None if y is None else per_class(Xu, np.asarray(y)[self.kept_rows_], self.local_id_)
+        self.classes_ = None
+        if y is not None:
+            labels = np.asarray(y)[self.kept_rows_]
+            min_points = max(30, 2 * self.exclude_window + 40)
+            self.classes_ = per_class(Xu, labels, self.local_id_, self.times_, self.exclude_window, min_points)
         self.reported_ = [name for family in selected for name in ESTIMATORS[family] if name in self.estimates_]
 
         boot = _resampled_readings(graph, danco_stats, mind_max, self.n_bootstrap, rng) if self.n_bootstrap else {}

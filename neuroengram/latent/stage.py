@@ -52,8 +52,7 @@ class Params(StageParams):
         5,
         ge=0,
         le=1000,
-        description="activity, and codes of recording windows: exclude neighbours within this many time bins "
-        "(Theiler window)",
+        description="activity only: exclude neighbours within this many time bins (Theiler window)",
     )
     smooth_bins: float = Field(
         2.0,
@@ -123,11 +122,7 @@ def _analyse(source: str, params: Params, ctx: StageContext) -> dict[str, Metric
     rows = np.arange(len(X))
     if len(X) > params.max_points:
         rows = np.sort(ctx.rng.choice(len(X), params.max_points, replace=False))
-    # codes of windows cut from a recording (start_bin) are a trajectory too: same Theiler window, in bins
-    start = arrays.get("start_bin")
-    ordered = is_activity or (start is not None and len(start) == len(X))
-    times = rows if is_activity or not ordered else np.asarray(start)[rows]
-    window = params.exclude_window if ordered else 0
+    window = params.exclude_window if is_activity else 0
     ctx.log.info("latent: ID of %s %s %s (%d of %d rows)", source, file, X.shape, len(rows), len(X))
     model = IntrinsicDimension(
         n_bootstrap=params.n_bootstrap,
@@ -135,7 +130,7 @@ def _analyse(source: str, params: Params, ctx: StageContext) -> dict[str, Metric
         heavy=params.heavy,
         activity=is_activity,
         random_state=ctx.seed,
-    ).fit(X[rows], y=None if labels is None else labels[rows], times=times)
+    ).fit(X[rows], y=None if labels is None else labels[rows], times=rows)
     metrics: dict[str, Metric] = {"source": f"{source}/{file}.npz:{key}", **model.summary()}
     if is_activity and params.smooth_bins > 0:
         smooth = gaussian_filter1d(X, params.smooth_bins, axis=0)[rows]

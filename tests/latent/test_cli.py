@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from neuroengram.errors import ConfigError, DataError
-from neuroengram.latent.cli import id_group
+from neuroengram.latent.cli import id_group, sweep_elbow
 
 from .helpers import linear_subspace
 
@@ -105,6 +105,8 @@ def test_run_folder_with_width_sweep_gets_elbow_panel(tmp_path: Path) -> None:
     assert elbow["id"][0] == pytest.approx(1, abs=0.2) and elbow["id"][4] == pytest.approx(3, rel=0.15)
     assert (elbow["id"][-1], elbow["pr"][-1]) == (3.1, 4.5)
     assert "Autoencoder elbow" in (out / "report.html").read_text() and (out / "elbow.png").is_file()
+    flat = {"width": np.arange(1, 6), "test_loss": np.array([0.065, 0.062, 0.061, 0.065, 0.064])}
+    assert sweep_elbow(flat) is None  # a flat, noisy loss curve (as the quickstart mirror on 300 bins) has no elbow
 
 
 def test_validate_prints_table() -> None:

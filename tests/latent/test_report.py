@@ -102,6 +102,8 @@ def test_id_against_sample_size() -> None:
     assert list(dec["n"]) == [1600, 800, 400, 200, 100] and list(dec["blocks"]) == [1, 2, 4, 8, 8]
     np.testing.assert_allclose(dec["TwoNN"], 5, rtol=0.15)
     assert np.all(dec["TwoNN_sd"][1:] > 0) and dec["TwoNN_sd"][0] == 0
+    small = IntrinsicDimension(n_bootstrap=0, heavy=False, estimators=("twonn",)).fit(linear_subspace(60, 2, 4, 0))
+    assert list(small.decimation_["n"]) == [60]  # below 100 points: the full-n level only
     cube = skdim.datasets.BenchmarkManifolds(random_state=1).generate("M10c_Cubic", n=1600, dim=25, d=24)
     high = IntrinsicDimension(n_bootstrap=0, heavy=False, estimators=("twonn",)).fit(cube).decimation_
     assert np.all(np.diff(high["TwoNN"]) < 0) and high["TwoNN"][0] - high["TwoNN"][-1] > 1  # measured 17.8 -> 16.6
