@@ -484,8 +484,14 @@ class IntrinsicDimension(BaseEstimator):
             for label, local, twonn in zip(
                 self.classes_["label"], self.classes_["local_median"], self.classes_["TwoNN"], strict=True
             ):
-                out[f"class_{label}_local_id"] = float(local)
-                out[f"class_{label}_TwoNN"] = float(twonn)
+                # a class too small for its own estimate (or without finite local IDs) gets no entry, not a NaN
+                out.update(
+                    {
+                        f"class_{label}_{key}": float(v)
+                        for key, v in (("local_id", local), ("TwoNN", twonn))
+                        if np.isfinite(v)
+                    }
+                )
         out.update({f"warn_{code}": flag for code, flag in self.flags_.items()})
         out["warnings"] = "; ".join(f"{code}: {msg}" for code, msg in self.warnings_)
         return out

@@ -78,6 +78,8 @@ def test_estimators_option_selects_and_validates(tmp_path: Path) -> None:
     result = CliRunner().invoke(id_group, [*args[:-1], "twonn,foo"])
     assert isinstance(result.exception, ConfigError)
     assert "foo" in str(result.exception) and "twonn, gride, mle" in str(result.exception)
+    result = CliRunner().invoke(id_group, [*args[:-1], "twonn,ess", "--fast"])
+    assert isinstance(result.exception, ConfigError) and "drop --fast" in str(result.exception)
 
 
 def test_run_folder_with_width_sweep_gets_elbow_panel(tmp_path: Path) -> None:

@@ -119,6 +119,11 @@ def test_per_class_breakdown_separates_manifolds() -> None:
     np.testing.assert_allclose(cl["TwoNN"], [6, 2], rtol=0.15)
     np.testing.assert_allclose(cl["local_median"], [6, 2], rtol=0.2)
     assert model.summary()["class_7_TwoNN"] == pytest.approx(cl["TwoNN"][1])
+    y_small = y.copy()
+    y_small[:20] = 9  # a class of 20 points: local ID only, no own-fit TwoNN (NaN in the table, no metric)
+    small = IntrinsicDimension(n_bootstrap=0, heavy=False).fit(X, y_small)
+    assert np.isnan(small.classes_["TwoNN"][-1]) and "class_9_TwoNN" not in small.summary()
+    assert "class_9_local_id" in small.summary()
     with pytest.raises(DataError, match="labels"):
         IntrinsicDimension().fit(X, y[:10])
 
