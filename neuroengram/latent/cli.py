@@ -1,6 +1,9 @@
 """``neuroengram id``: intrinsic-dimension reports of arrays and runs, and validation on known manifolds.
 
-``neuroengram id estimate ARRAY.npy|ARRAY.npz[:key]|ARRAY.csv|RUN_DIR|sklearn:digits [--json] [--out DIR]``
+``neuroengram id estimate ARRAY.npy|ARRAY.npz[:key]|ARRAY.csv|RUN_DIR|sklearn:digits [--estimators twonn,mle,...]
+[--bootstrap N] [--json] [--out DIR]``. Labels (``labels`` in an npz, the digit classes of ``sklearn:digits``) give
+the per-class table; a run folder whose points sweep the mirror's latent width also gets the autoencoder-elbow
+panel (held-out loss and code ID against width).
 ``neuroengram id validate [--seeds 0,1,2] [--n 2500] [--manifolds M1_Sphere,...] [--json]``
 """
 
@@ -15,25 +18,28 @@ from pathlib import Path
 import click
 import numpy as np
 
-from neuroengram.errors import DataError
+from neuroengram.errors import ConfigError, DataError
 from neuroengram.latent.graph import check_points
-from neuroengram.latent.report import INTERVAL_SET, IntrinsicDimension
+from neuroengram.latent.report import ESTIMATORS, INTERVAL_SET, IntrinsicDimension, check_estimators
 
 TABLE_COLUMNS = ("TwoNN", "GRIDE_1", "MLE_20", "MiND_ML", "DANCo", "ESS", "CorrInt", "lPCA_local", "PR", "lPCA_FO")
 
 
-def _npz_array(path: Path, key: str | None) -> tuple[np.ndarray, str]:
+def _npz_array(path: Path, key: str | None) -> tuple[np.ndarray, str, np.ndarray | None]:
     with np.load(path, allow_pickle=False) as data:
         keys = list(data.files)
         if key is None:
             key = next((k for k in ("codes", "rates") if k in keys), keys[0] if len(keys) == 1 else None)
         if key not in keys:
             raise DataError(f"{path} has arrays {keys}", key="ARRAY", fix=f"name one, e.g. {path}:{keys[0]}")
-        return data[key], f"{path}:{key}"
+        labels = data["labels"] if "labels" in keys and key != "labels" else None
+        if labels is not None and len(labels) != len(data[key]):
+            labels = None
+        return data[key], f"{path}:{key}", labels
 
 
-def load_array(source: str) -> tuple[np.ndarray, str]:
-    """Read the array named by ``source``; returns ``(X, description)``.
+def load_array(source: str) -> tuple[np.ndarray, str, np.ndarray | None]:
+    """Read the array named by ``source``; returns ``(X, description, labels or None)``.
 
     ``sklearn:digits`` (scikit-learn's 1797 x 64 digits), ``FILE.npy``, ``FILE.npz[:key]`` (default key ``codes``,
     then ``rates``, then the only array), ``FILE.csv`` (comma-separated numbers, one optional header line), or a run
@@ -42,7 +48,8 @@ def load_array(source: str) -> tuple[np.ndarray, str]:
     if source == "sklearn:digits":
         from sklearn.datasets import load_digits
 
-        return load_digits().data, "sklearn load_digits (1797 x 64)"
+        digits = load_digits()
+        return digits.data, "sklearn load_digits (1797 x 64)", digits.target
     path, key = Path(source), None
     if not path.exists() and ":" in source:
         head, _, key = source.rpartition(":")
@@ -64,12 +71,12 @@ def load_array(source: str) -> tuple[np.ndarray, str]:
     if path.suffix == ".npz":
         return _npz_array(path, key)
     if path.suffix == ".npy":
-        return np.load(path, allow_pickle=False), str(path)
+        return np.load(path, allow_pickle=False), str(path), None
     if path.suffix == ".csv":
         try:
-            return np.loadtxt(path, delimiter=",", ndmin=2), str(path)
+            return np.loadtxt(path, delimiter=",", ndmin=2), str(path), None
         except ValueError:
-            return np.loadtxt(path, delimiter=",", ndmin=2, skiprows=1), str(path)
+            return np.loadtxt(path, delimiter=",", ndmin=2, skiprows=1), str(path), None
     raise DataError(f"unknown file type {path.suffix!r}", key="ARRAY", fix="use .npy, .npz, .csv or a run folder")
 
 
@@ -89,6 +96,19 @@ def reading(model: IntrinsicDimension) -> str:
         text += "the manifold is close to a linear subspace. "
     curve = model.scales_["id"]
     text += f"GRIDE reads {curve[0]:.1f} at the smallest scale and {curve[-1]:.1f} at the largest (uncalibrated). "
+    dec = model.decimation_
+    if len(dec["n"]) > 1:
+        text += (
+            f"TwoNN reads {dec['TwoNN'][0]:.1f} on all {int(dec['n'][0])} points and {dec['TwoNN'][-1]:.1f} "
+            f"(s.d. {dec['TwoNN_sd'][-1]:.1f}) on subsamples of {int(dec['n'][-1])}. "
+        )
+    if model.classes_ is not None and np.isfinite(model.classes_["local_median"]).any():
+        cl = model.classes_
+        lo_i, hi_i = int(np.nanargmin(cl["local_median"])), int(np.nanargmax(cl["local_median"]))
+        text += (
+            f"Across the {len(cl['label'])} classes the median local ID ranges from {cl['local_median'][lo_i]:.1f} "
+            f"(class {cl['label'][lo_i]}) to {cl['local_median'][hi_i]:.1f} (class {cl['label'][hi_i]}). "
+        )
     if model.warnings_:
         text += "Caveats: " + " ".join(f"[{code}] {msg}." for code, msg in model.warnings_)
     return text
@@ -102,17 +122,55 @@ def _figure_png(model: IntrinsicDimension, title: str) -> bytes:
     return buf.getvalue()
 
 
-def write_report(model: IntrinsicDimension, description: str, out: Path) -> Path:
-    """Write ``out/report.html`` (self-contained), ``out/id.json`` and ``out/id.png``; return the HTML path."""
+def _html_table(header: list[str], rows: list[list[object]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float | np.floating):
+        return "" if np.isnan(value) else f"{value:.2f}"
+    return html.escape(str(value))
+
+
+def write_report(
+    model: IntrinsicDimension, description: str, out: Path, sweep: dict[str, np.ndarray] | None = None
+) -> Path:
+    """Write ``out/report.html`` (self-contained), ``out/id.json`` and ``out/id.png`` (and ``out/elbow.png`` for a
+    latent-width ``sweep``, :func:`width_sweep`); return the HTML path."""
     out.mkdir(parents=True, exist_ok=True)
     png = _figure_png(model, description)
     (out / "id.png").write_bytes(png)
-    (out / "id.json").write_text(json.dumps(_json(model, description), indent=1))
+    (out / "id.json").write_text(json.dumps(_json(model, description, sweep), indent=1))
     rows = "".join(
-        f"<tr><td>{html.escape(name)}</td><td>{raw:.2f}</td><td>{_cell(model.calibrated_.get(name))}</td>"
-        f"<td>{_interval_cell(model, name)}</td></tr>"
-        for name, raw in model.estimates_.items()
+        f"<tr><td>{html.escape(name)}</td><td>{model.estimates_[name]:.2f}</td>"
+        f"<td>{_cell(model.calibrated_.get(name))}</td><td>{_interval_cell(model, name)}</td></tr>"
+        for name in model.reported_
     )
+    dec = model.decimation_
+    extra = "<h2>ID against sample size (raw, disjoint subsamples)</h2>" + _html_table(
+        ["points", "subsamples", "TwoNN", "s.d.", "MLE (k=10)", "s.d."],
+        [
+            [int(n), int(b), t, ts, m, ms]
+            for n, b, t, ts, m, ms in zip(
+                dec["n"], dec["blocks"], dec["TwoNN"], dec["TwoNN_sd"], dec["MLE_10"], dec["MLE_10_sd"], strict=True
+            )
+        ],
+    )
+    if model.classes_ is not None:
+        cl = model.classes_
+        extra += "<h2>ID per class</h2>" + _html_table(
+            ["class", "points", "local ID median", "25 %", "75 %", "TwoNN (class)", "MLE k=20 (class)"],
+            [list(row) for row in zip(*(cl[k] for k in cl), strict=True)],
+        )
+    if sweep is not None:
+        elbow_png = _elbow_png(sweep)
+        (out / "elbow.png").write_bytes(elbow_png)
+        extra += (
+            f"<h2>Autoencoder elbow</h2><p>{html.escape(_elbow_text(sweep))}</p><img alt='elbow' style='max-width:100%'"
+            f" src='data:image/png;base64,{base64.b64encode(elbow_png).decode()}'>"
+        )
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>intrinsic dimension</title>"
         "<style>body{font-family:sans-serif;max-width:60em;margin:auto}td,th{padding:2px 8px;text-align:right}"
@@ -122,7 +180,7 @@ def write_report(model: IntrinsicDimension, description: str, out: Path) -> Path
         f"{model.n_features_in_} features.</p><p>{html.escape(reading(model))}</p>"
         "<table><tr><th>estimator</th><th>raw</th><th>calibrated</th><th>95 % interval</th></tr>"
         f"{rows}</table><img alt='report figure' style='max-width:100%' "
-        f"src='data:image/png;base64,{base64.b64encode(png).decode()}'></body></html>\n"
+        f"src='data:image/png;base64,{base64.b64encode(png).decode()}'>{extra}</body></html>\n"
     )
     path = out / "report.html"
     path.write_text(page)
@@ -140,14 +198,104 @@ def _interval_cell(model: IntrinsicDimension, name: str) -> str:
     return f"{lo:.2f} - {hi:.2f}"
 
 
-def _json(model: IntrinsicDimension, description: str) -> dict:
+def _lists(arrays: dict[str, np.ndarray]) -> dict[str, list]:
     return {
+        k: [None if isinstance(x, float) and np.isnan(x) else x for x in np.asarray(v).tolist()]
+        for k, v in arrays.items()
+    }
+
+
+def _json(model: IntrinsicDimension, description: str, sweep: dict[str, np.ndarray] | None = None) -> dict:
+    out = {
         "source": description,
         **model.summary(),
         "intervals": {k: list(v) for k, v in model.intervals_.items()},
+        "decimation": _lists(model.decimation_),
+        "classes": None if model.classes_ is None else _lists(model.classes_),
         "warning_list": [{"code": c, "message": m} for c, m in model.warnings_],
         "reading": reading(model),
     }
+    if sweep is not None:
+        out["elbow"] = {**_lists(sweep), "elbow_width": sweep_elbow(sweep)}
+    return out
+
+
+def width_sweep(run_dir: Path) -> dict[str, np.ndarray] | None:
+    """The mirror's latent-width sweep of a run folder, or None if it has fewer than 2 distinct widths.
+
+    Per finished point with a mirror stage: ``width`` (``stages.mirror.latent_width`` of ``point.json``),
+    ``test_loss`` (the mirror's held-out loss from ``result.json``) and the codes' recommended ID (``id``,
+    ``id_low``, ``id_high``) and participation ratio ``pr``: the point's latent-stage metrics (``mirror_id``, ...)
+    when it analysed the mirror, else computed here from ``mirror/latent.npz`` (no ESS / local PCA, 20
+    resamples). Sorted by width, one point per width (the first).
+    """
+    rows = {}
+    for point in sorted(run_dir.glob("points/*/")):
+        files = [point / name for name in ("point.json", "result.json", "mirror/latent.npz")]
+        if not all(f.is_file() for f in files):
+            continue
+        config, result = (json.loads(f.read_text()) for f in files[:2])
+        width = config.get("stages", {}).get("mirror", {}).get("latent_width")
+        metrics = result.get("metrics", {})
+        loss = metrics.get("mirror", {}).get("test_loss")
+        if width is None or loss is None or width in rows:
+            continue
+        latent = metrics.get("latent", {})
+        keys = ("mirror_id", "mirror_id_low", "mirror_id_high", "mirror_raw_PR")
+        if all(key in latent for key in keys):
+            rows[width] = (loss, *(latent[key] for key in keys))
+            continue
+        codes, _, _ = _npz_array(files[2], "codes")
+        model = IntrinsicDimension(n_bootstrap=20, heavy=False, estimators=("pca",)).fit(codes)
+        rows[width] = (loss, model.dimension_, *model.interval_, model.estimates_["PR"])
+    if len(rows) < 2:
+        return None
+    names = ("test_loss", "id", "id_low", "id_high", "pr")
+    widths = sorted(rows)
+    return {"width": np.array(widths), **{k: np.array([rows[w][i] for w in widths]) for i, k in enumerate(names)}}
+
+
+ELBOW_MIN_DROP = 2.0
+"""An elbow is marked only if the held-out loss falls at least this factor over the consecutive widths (a flat,
+noisy loss curve has a curvature maximum too, but no elbow)."""
+
+
+def sweep_elbow(sweep: dict[str, np.ndarray]) -> int | None:
+    """The loss elbow (:func:`neuroengram.mirror.sweep.elbow_width`) on the consecutive widths from the smallest
+    one (e.g. 1..6 of 1, 2, 3, 4, 5, 6, 8, 12); None if there are fewer than 3 or the loss falls by less than
+    :data:`ELBOW_MIN_DROP`."""
+    from neuroengram.mirror.sweep import elbow_width
+
+    widths, loss = sweep["width"], sweep["test_loss"]
+    run = 1 + int(np.argmax(np.append(np.diff(widths) != 1, True)))
+    if run < 3 or np.any(loss[:run] <= 0) or loss[:run].max() < ELBOW_MIN_DROP * loss[:run].min():
+        return None
+    return elbow_width(widths[:run].tolist(), loss[:run].tolist())
+
+
+def _elbow_text(sweep: dict[str, np.ndarray]) -> str:
+    elbow = sweep_elbow(sweep)
+    loss = sweep["test_loss"]
+    where = (
+        f"The held-out loss has its elbow at width {elbow}"
+        if elbow is not None
+        else f"No elbow is marked (the held-out loss goes from {loss.max():.3g} to {loss.min():.3g}; an elbow needs "
+        f"at least 3 consecutive widths from the smallest and a fall by {ELBOW_MIN_DROP:g}x or more)"
+    )
+    return (
+        f"{where}; the codes' intrinsic dimension goes from {sweep['id'][0]:.1f} at width {sweep['width'][0]} to "
+        f"{sweep['id'][-1]:.1f} at width {sweep['width'][-1]}, their participation ratio from {sweep['pr'][0]:.1f} "
+        f"to {sweep['pr'][-1]:.1f}. A code ID that stops growing with the width while the PR keeps growing means the "
+        "extra latent dimensions spread the same manifold over more linear directions."
+    )
+
+
+def _elbow_png(sweep: dict[str, np.ndarray]) -> bytes:
+    from neuroengram.latent.figures import plot_elbow
+
+    buf = io.BytesIO()
+    plot_elbow(sweep, sweep_elbow(sweep)).savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    return buf.getvalue()
 
 
 def format_table(rows: list[dict], summary: dict) -> str:
@@ -187,6 +335,12 @@ def id_group() -> None:
 @click.option("--exclude-window", default=0, show_default=True, help="Exclude neighbours within this many rows.")
 @click.option("--max-points", default=10_000, show_default=True, help="Random subsample of rows above this size.")
 @click.option("--fast", is_flag=True, help="Skip ESS and local PCA.")
+@click.option(
+    "--estimators",
+    default=None,
+    help=f"Comma-separated estimators to report (default all): {','.join(ESTIMATORS)}. The recommended estimate "
+    "always uses its fixed set.",
+)
 @click.option("--seed", default=0, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write report.html, id.json, id.png.")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
@@ -196,32 +350,40 @@ def estimate(
     exclude_window: int,
     max_points: int,
     fast: bool,
+    estimators: str | None,
     seed: int,
     out: Path | None,
     as_json: bool,
 ) -> None:
     """Estimate the intrinsic dimension of ARRAY (.npy, .npz[:key], .csv, a run folder, or sklearn:digits)."""
-    X, description = load_array(array)
+    chosen = None if estimators is None else check_estimators(estimators.split(","))
+    if fast and chosen is not None and {"ess", "lpca"} & set(chosen):
+        raise ConfigError(
+            "--fast skips ess and lpca, which --estimators names", key="--estimators", fix="drop --fast or those names"
+        )
+    X, description, labels = load_array(array)
     X = check_points(X, name="ARRAY")
     rows = np.arange(len(X))
     if len(X) > max_points:
         rows = np.sort(np.random.default_rng(seed).choice(len(X), max_points, replace=False))
         description += f" (random {max_points} of {len(X)} rows)"
     model = IntrinsicDimension(
-        n_bootstrap=bootstrap, exclude_window=exclude_window, heavy=not fast, random_state=seed
-    ).fit(X[rows], times=rows)
+        n_bootstrap=bootstrap, exclude_window=exclude_window, heavy=not fast, estimators=chosen, random_state=seed
+    ).fit(X[rows], y=None if labels is None else labels[rows], times=rows)
+    sweep = width_sweep(Path(array)) if Path(array).is_dir() else None
     if out is not None:
-        path = write_report(model, description, out)
+        path = write_report(model, description, out, sweep)
         if not as_json:
             click.echo(f"wrote {path}")
     if as_json:
-        click.echo(json.dumps(_json(model, description), indent=1))
+        click.echo(json.dumps(_json(model, description, sweep), indent=1))
         return
     click.echo(
         f"{description}: intrinsic dimension {model.dimension_:.2f} "
         f"[{model.interval_[0]:.2f}, {model.interval_[1]:.2f}]"
     )
-    for name, raw in model.estimates_.items():
+    for name in model.reported_:
+        raw = model.estimates_[name]
         click.echo(
             f"  {name:<11} raw {raw:8.2f}  calibrated {_cell(model.calibrated_.get(name)):>6}  "
             f"{_interval_cell(model, name)}"

@@ -19,7 +19,9 @@ Conventions follow scikit-dimension 0.5.0 (``skdim.id``) so that the numbers can
 * **DANCo** (Ceruti et al. 2012): MiND_MLk estimate plus the von Mises concentration of neighbour angles, matched by
   Kullback-Leibler divergence to calibration statistics of uniform hyper-balls (skdim's DANCoFit table, k = 10).
 * **PCA**: eigenvalues ``lambda`` of the covariance; participation ratio ``(sum lambda)^2 / sum lambda^2``
-  (Gao et al. 2017); Fukunaga-Olsen: number of ``lambda > alpha lambda_max``; components for 90 % variance; local
+  (Gao et al. 2017); its finite-sample bias correction (Chun, Canatar, Chung & Lee, ICLR 2026, arXiv:2509.26560):
+  the ratio of the unbiased U-statistic estimators of ``(tr C)^2`` and ``tr(C^2)``; Fukunaga-Olsen: number of
+  ``lambda > alpha lambda_max``; components for 90 % variance; local
   PCA applies Fukunaga-Olsen inside every neighbourhood.
 """
 
@@ -115,23 +117,16 @@ def mle(graph: NeighbourGraph, k: int = 20) -> float:
     return float(1 / np.mean(1 / mle_pointwise(graph, k)))
 
 
-def _mind_loglik(d: np.ndarray, log_rho: np.ndarray, k: int) -> np.ndarray:
-    """MiND log-likelihood at every ``d`` (1-D array) for ``log rho = log(r_1 / r_{k+1})``."""
-    d = np.atleast_1d(d)[:, None]
-    return (
-        len(log_rho) * np.log(k * d[:, 0])
-        + (d[:, 0] - 1) * log_rho.sum()
-        + (k - 1) * np.log1p(-np.exp(d * log_rho)).sum(axis=1)
-    )
-
-
 def mind_from_log_ratios(log_rho: np.ndarray, k: int, max_dim: int) -> float:
     """MiND_MLk: the maximiser of the MiND likelihood on ``(0, max_dim]``.
 
     The log-likelihood is concave in ``d`` (``log(1 - exp(-a d))`` is concave for ``a > 0``), so the maximiser is
     the root of the score, found by Brent's method (skdim: L-BFGS-B from the integer argmax; same optimum).
     """
+    log_rho = log_rho[log_rho < 0]  # r_1 = r_{k+1}: tied distances (discrete data) carry no information
     n = len(log_rho)
+    if n < 2:
+        raise DataError("all neighbour-distance ratios are tied", key="X", fix="check for duplicated or gridded rows")
     total = log_rho.sum()
 
     def score(d: float) -> float:
@@ -231,11 +226,12 @@ def _danco_table() -> dict[str, np.ndarray]:
 
 def _von_mises_kappa(eta: np.ndarray) -> np.ndarray:
     """Best-Fisher approximation of the von Mises concentration from the mean resultant length ``eta``."""
-    return np.select(
-        [eta < 0.53, eta < 0.85],
-        [2 * eta + eta**3 + 5 * eta**5 / 6, -0.4 + 1.39 * eta + 0.43 / (1 - eta)],
-        1 / (eta**3 - 4 * eta**2 + 3 * eta),
-    )
+    with np.errstate(divide="ignore"):  # every branch is evaluated; only the selected one is finite
+        return np.select(
+            [eta < 0.53, eta < 0.85],
+            [2 * eta + eta**3 + 5 * eta**5 / 6, -0.4 + 1.39 * eta + 0.43 / (1 - eta)],
+            1 / (eta**3 - 4 * eta**2 + 3 * eta),
+        )
 
 
 def _danco_kl(stats: dict[str, float], cal: dict[str, np.ndarray], k: int) -> np.ndarray:
@@ -324,6 +320,39 @@ def pca_spectrum(X: np.ndarray) -> np.ndarray:
 def participation_ratio(eigenvalues: np.ndarray) -> float:
     """``(sum lambda)^2 / sum lambda^2``: the linear dimensionality."""
     return float(eigenvalues.sum() ** 2 / np.sum(eigenvalues**2))
+
+
+def participation_ratio_corrected(X: np.ndarray) -> float:
+    """Participation ratio with the finite-sample bias removed: ``U[(tr C)^2] / U[tr(C^2)]``.
+
+    The naive PR of ``P`` samples is biased low (``E[1/PR_naive] ~ 1/P + 1/PR``; Chun, Canatar, Chung & Lee,
+    "Estimating dimensionality of neural representations from finite samples", ICLR 2026, arXiv:2509.26560,
+    "row" correction; all features are assumed recorded, so no column correction). Numerator and denominator are
+    each replaced by their unbiased U-statistic over distinct rows ``i, j, k, l`` (unknown mean), written with the
+    Gram matrix ``G = X X^T``, ``n_i = G_ii``, ``r = (G - diag G) 1``, ``S = 1^T r``, ``Q = sum_{i!=j} G_ij^2``:
+
+        ``(tr C)^2 ~ U(n_i n_j) - 2 U(n_i G_jk) + U(G_ij G_kl)``,
+        ``tr(C^2)  ~ U(G_ij^2) - 2 U(G_ij G_ik) + U(G_ij G_kl)``
+
+    (the second is the unbiased HSIC of Song et al. 2012 with linear kernels). Every term is a sum over ``X^T X``
+    and row norms (O(P D^2), no P x P matrix). The estimators are translation invariant, so ``X`` is centred first
+    for numerical accuracy. ``X``: (n_points, n_features), at least 4 rows.
+    """
+    X = np.asarray(X, dtype=float)
+    P = len(X)
+    if P < 4:
+        raise DataError(f"the corrected participation ratio needs at least 4 rows, got {P}", key="X")
+    X = X - X.mean(axis=0)
+    norms = np.einsum("ij,ij->i", X, X)
+    total = norms.sum()
+    r = X @ X.sum(axis=0) - norms
+    S = r.sum()
+    Q = np.sum((X.T @ X) ** 2) - np.sum(norms**2)
+    p2, p3, p4 = P * (P - 1), P * (P - 1) * (P - 2), P * (P - 1) * (P - 2) * (P - 3)
+    u_pairs = (S**2 - 4 * np.sum(r**2) + 2 * Q) / p4  # U(G_ij G_kl), all indices distinct
+    tr_c_squared = (total**2 - np.sum(norms**2)) / p2 - 2 * (total * S - 2 * norms @ r) / p3 + u_pairs
+    tr_c2 = Q / p2 - 2 * (np.sum(r**2) - Q) / p3 + u_pairs
+    return float(tr_c_squared / tr_c2)
 
 
 def pca_fo(eigenvalues: np.ndarray, alpha: float = 0.05) -> int:

@@ -19,6 +19,9 @@ Fukunaga-Olsen rule and the 90 %-variance count.
    reference samples, so its bootstrap interval is not widened, but it is at least +-0.5 (the table is tabulated
    at integer dimensions).
 
+Beside it: ID against sample size (TwoNN and MLE on disjoint subsamples of n, n/2, n/4, ...; Facco et al.'s
+decimation), per-class local ID when labels are given, and the bias-corrected participation ratio.
+
 Validated on the 24 ``skdim.datasets.BenchmarkManifolds`` (``neuroengram id validate``; benchmarks/README.md).
 """
 
@@ -29,7 +32,7 @@ from collections.abc import Callable
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from neuroengram.errors import DataError
+from neuroengram.errors import ConfigError, DataError
 from neuroengram.latent import estimators as est
 from neuroengram.latent.calibration import invert, reference_curves
 from neuroengram.latent.graph import NeighbourGraph, build_graph, check_points, deduplicate
@@ -40,6 +43,20 @@ POINT_SET: tuple[str, ...] = ("TwoNN", "GRIDE_1", "MLE_10", "MiND_ML", "DANCo")
 """Calibrated estimators whose median is the recommended estimate."""
 INTERVAL_SET: tuple[str, ...] = (*CALIBRATED, "DANCo")
 """Calibrated estimators whose resampling intervals' envelope is the recommended interval."""
+
+ESTIMATORS: dict[str, tuple[str, ...]] = {
+    "twonn": ("TwoNN",),
+    "gride": ("GRIDE_1", "GRIDE_2", "GRIDE_4"),
+    "mle": ("MLE_5", "MLE_10", "MLE_20"),
+    "mind_ml": ("MiND_ML",),
+    "danco": ("DANCo",),
+    "ess": ("ESS",),
+    "corrint": ("CorrInt",),
+    "lpca": ("lPCA_local",),
+    "pca": ("PR", "PR_corrected", "lPCA_FO", "PCA_90"),
+}
+"""Estimator names accepted by ``estimators=`` (and ``--estimators``) -> the entries of ``estimates_`` they report.
+``ess`` and ``lpca`` (per-neighbourhood work) run only when selected and ``heavy``."""
 
 WARNING_CODES: tuple[str, ...] = (
     "duplicates",
@@ -87,14 +104,117 @@ def _resampled_readings(
     return {name: np.array(v) for name, v in out.items()}
 
 
-def _is_count_data(X: np.ndarray) -> tuple[bool, float]:
-    """Whether all values are non-negative integer multiples of the smallest positive value (binned counts)."""
+def count_unit(X: np.ndarray) -> float:
+    """The counting unit if all values are non-negative integer multiples of the smallest positive value, else 0."""
     positive = X[X > 0]
     if X.min() < 0 or positive.size == 0:
-        return False, 0.0
+        return 0.0
     unit = float(positive.min())
     ratio = X / unit
-    return bool(np.allclose(ratio, np.round(ratio), atol=1e-6)), unit
+    return unit if np.allclose(ratio, np.round(ratio), atol=1e-6) else 0.0
+
+
+POISSON_FANO: tuple[float, float] = (0.8, 3.0)
+"""Range of the median Fano factor (variance / mean, in counting units) over the lower-mean half of the columns
+that marks count data as spike-count-like. Poisson counts, modulated or not, have Fano factors near 1 in low-rate
+columns (measured: 1.0-1.7 for mean counts up to 20 per bin); bounded integer data such as digit pixel intensities
+(0-16) do not (digits: 4.7)."""
+
+
+def is_spike_count_like(X: np.ndarray) -> tuple[bool, float, float]:
+    """``(flag, unit, fano)``: non-negative integer multiples of a unit with a Poisson-like mean-variance relation."""
+    unit = count_unit(X)
+    if unit == 0:
+        return False, 0.0, float("nan")
+    counts = X / unit
+    mean, var = counts.mean(axis=0), counts.var(axis=0, ddof=1)
+    varying = var > 0
+    if not varying.any():
+        return False, unit, float("nan")
+    mean, fano = mean[varying], var[varying] / mean[varying]
+    low = float(np.median(fano[mean <= np.median(mean)]))
+    return bool(POISSON_FANO[0] <= low <= POISSON_FANO[1]), unit, low
+
+
+def decimation(
+    X: np.ndarray,
+    times: np.ndarray,
+    exclude_window: int,
+    rng: np.random.Generator,
+    min_points: int = 100,
+    max_blocks: int = 8,
+) -> dict[str, np.ndarray]:
+    """ID against sample size: raw TwoNN and MLE (k = 10) on disjoint random subsamples of n, n/2, n/4, ...
+
+    At level ``j`` a random permutation is cut into ``2^j`` disjoint blocks (at most ``max_blocks`` are used) of
+    ``n / 2^j >= min_points`` rows (Facco et al. 2017's decimation; level 0, all rows, always). Returns arrays over
+    levels: ``n``, ``blocks``, ``TwoNN`` / ``MLE_10`` (mean over blocks) and ``TwoNN_sd`` / ``MLE_10_sd``
+    (standard deviation over blocks; 0 at full n). Raw (uncalibrated) values: kNN estimators of a high ID
+    drift up with n.
+    """
+    order = rng.permutation(len(X))
+    out: dict[str, list[float]] = {key: [] for key in ("n", "blocks", "TwoNN", "TwoNN_sd", "MLE_10", "MLE_10_sd")}
+    size, level = len(X), 0
+    while level == 0 or size >= min_points:
+        values = []
+        for block in range(min(2**level, max_blocks)):
+            rows = np.sort(order[block * size : (block + 1) * size])
+            graph = build_graph(X[rows], 11, exclude_window=exclude_window, times=times[rows])
+            values.append((est.twonn(graph), est.mle(graph, 10)))
+        arr = np.array(values)
+        out["n"].append(size)
+        out["blocks"].append(len(values))
+        for col, name in enumerate(("TwoNN", "MLE_10")):
+            out[name].append(float(arr[:, col].mean()))
+            out[f"{name}_sd"].append(float(arr[:, col].std(ddof=1)) if len(arr) > 1 else 0.0)
+        level += 1
+        size = len(X) // 2**level
+    return {key: np.array(v) for key, v in out.items()}
+
+
+def per_class(
+    X: np.ndarray,
+    labels: np.ndarray,
+    local_id: np.ndarray,
+    times: np.ndarray,
+    exclude_window: int,
+    min_points: int = 30,
+) -> dict[str, np.ndarray]:
+    """Per-class intrinsic dimension: the pointwise MLE (k = 20, from the shared graph) summarised over each class's
+    points (median, 25th and 75th percentile), and TwoNN and MLE (k = 20, harmonic mean) fitted on each class's own
+    points with the same Theiler window (NaN below ``min_points`` distinct rows). Arrays over the sorted class
+    labels: ``label``, ``n``, ``local_median``, ``local_q25``, ``local_q75``, ``TwoNN``, ``MLE_20``.
+    """
+    out: dict[str, list[float]] = {
+        key: [] for key in ("label", "n", "local_median", "local_q25", "local_q75", "TwoNN", "MLE_20")
+    }
+    for label in np.unique(labels):
+        mask = labels == label
+        local = local_id[mask]
+        local = local[np.isfinite(local)]
+        q25, q50, q75 = np.percentile(local, [25, 50, 75]) if local.size else (np.nan,) * 3
+        twonn = mle20 = np.nan
+        if mask.sum() >= min_points:
+            graph = build_graph(X[mask], 21, exclude_window=exclude_window, times=times[mask])
+            twonn, mle20 = est.twonn(graph), est.mle(graph, 20)
+        for key, value in zip(out, (label, mask.sum(), q50, q25, q75, twonn, mle20), strict=True):
+            out[key].append(value)
+    return {key: np.array(v) for key, v in out.items()}
+
+
+def check_estimators(names: tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """Validate estimator names (keys of :data:`ESTIMATORS`, case-insensitive); ``None`` means all of them."""
+    if names is None:
+        return tuple(ESTIMATORS)
+    chosen = tuple(dict.fromkeys(name.strip().lower() for name in names if name.strip()))
+    unknown = [name for name in chosen if name not in ESTIMATORS]
+    if unknown or not chosen:
+        raise ConfigError(
+            f"unknown estimator names {unknown}" if unknown else "no estimator named",
+            key="estimators",
+            fix=f"use a comma-separated subset of {', '.join(ESTIMATORS)}",
+        )
+    return chosen
 
 
 class IntrinsicDimension(BaseEstimator):
@@ -112,6 +232,12 @@ class IntrinsicDimension(BaseEstimator):
         For rows ordered in time: neighbours within ``exclude_window`` rows are excluded (Theiler window).
     heavy:
         Also run ESS and local PCA (per-neighbourhood Gram/SVD work; the slowest parts).
+    estimators:
+        Names from :data:`ESTIMATORS` to report (default: all). The recommended estimate always uses its fixed
+        set (TwoNN, GRIDE, MLE, MiND_ML, DANCo); this chooses the table and whether ESS / local PCA run.
+    activity:
+        Rows are binned neural activity: count-valued data are flagged as count noise whatever their
+        mean-variance relation (otherwise only Poisson-like counts are, see :func:`is_spike_count_like`).
     max_danco_points:
         DANCo's calibration table covers n <= 5000; larger inputs use a random subsample of this size.
     random_state:
@@ -126,6 +252,9 @@ class IntrinsicDimension(BaseEstimator):
     local_id_: (n_points,) pointwise Levina-Bickel MLE (k = 20; inf where all 20 neighbours are equidistant, as in
     low-count spike data); ``spectrum_``: covariance eigenvalues.
     warnings_: list of (code, message); ``flags_``: dict code -> bool for every code in ``WARNING_CODES``.
+    reported_: names in ``estimates_`` selected by ``estimators``.
+    decimation_: ID against sample size (:func:`decimation`).
+    classes_: per-class ID (:func:`per_class`) when ``fit`` got labels ``y``, else None.
     n_input_, n_points_ (after de-duplication), n_duplicates_, n_features_in_, n_constant_features_.
     """
 
@@ -136,6 +265,8 @@ class IntrinsicDimension(BaseEstimator):
         calibrate: bool = True,
         exclude_window: int = 0,
         heavy: bool = True,
+        estimators: tuple[str, ...] | None = None,
+        activity: bool = False,
         max_danco_points: int = 5000,
         random_state: int = 0,
     ) -> None:
@@ -144,15 +275,21 @@ class IntrinsicDimension(BaseEstimator):
         self.calibrate = calibrate
         self.exclude_window = exclude_window
         self.heavy = heavy
+        self.estimators = estimators
+        self.activity = activity
         self.max_danco_points = max_danco_points
         self.random_state = random_state
 
-    def fit(self, X: np.ndarray, y: None = None, times: np.ndarray | None = None) -> IntrinsicDimension:
+    def fit(self, X: np.ndarray, y: np.ndarray | None = None, times: np.ndarray | None = None) -> IntrinsicDimension:
         """Estimate the intrinsic dimension of the rows of ``X`` (n_points, n_features).
 
+        ``y`` (n_points,): optional class labels, for the per-class breakdown ``classes_``.
         ``times`` (n_points,) int: time-bin number of each row, used by ``exclude_window`` (default: row order).
         """
+        selected = check_estimators(self.estimators)
         X = check_points(X)
+        if y is not None and len(y) != len(X):
+            raise DataError(f"{len(y)} labels for {len(X)} rows", key="y", fix="pass one label per row")
         rng = np.random.default_rng(self.random_state)
         self.n_input_, self.n_features_in_ = X.shape
         self.n_constant_features_ = int(np.sum(np.ptp(X, axis=0) == 0))
@@ -180,18 +317,34 @@ class IntrinsicDimension(BaseEstimator):
             danco_graph = build_graph(Xu[sub], 11)
         danco_stats = est.danco_statistics(danco_graph)
         self.estimates_["DANCo"] = est.danco_from_statistics(danco_stats, n_features)
-        if self.heavy:
-            k_local = min(100, graph.k)
+        k_local = min(100, graph.k)
+        if self.heavy and "ess" in selected:
             self.estimates_["ESS"] = est.ess(graph, k_local)
+        if self.heavy and "lpca" in selected:
             self.local_pca_ = est.local_pca_pointwise(graph, k_local)
             self.estimates_["lPCA_local"] = float(self.local_pca_.mean())
         self.spectrum_ = est.pca_spectrum(Xu)
         self.estimates_["PR"] = est.participation_ratio(self.spectrum_)
+        self.estimates_["PR_corrected"] = est.participation_ratio_corrected(Xu)
         self.estimates_["lPCA_FO"] = float(est.pca_fo(self.spectrum_))
         self.estimates_["PCA_90"] = float(est.pca_variance(self.spectrum_, 0.9))
         self.scales_ = est.gride_scales(graph, range_max=min(64, graph.k))
         self.local_id_ = est.mle_pointwise(graph, 20)
         self.mu_ = est.twonn_ratios(graph)
+        # own generator: the resampling stream (and so every validated number) does not depend on this
+        self.decimation_ = decimation(
+            Xu,
+            self.times_,
+            self.exclude_window,
+            np.random.default_rng([self.random_state, 1]),
+            min_points=max(100, 2 * self.exclude_window + 40),
+        )
+        self.classes_ = None
+        if y is not None:
+            labels = np.asarray(y)[self.kept_rows_]
+            min_points = max(30, 2 * self.exclude_window + 40)
+            self.classes_ = per_class(Xu, labels, self.local_id_, self.times_, self.exclude_window, min_points)
+        self.reported_ = [name for family in selected for name in ESTIMATORS[family] if name in self.estimates_]
 
         boot = _resampled_readings(graph, danco_stats, mind_max, self.n_bootstrap, rng) if self.n_bootstrap else {}
         maps: dict[str, Callable[[float], float]] = {name: (lambda v: v) for name in CALIBRATED}
@@ -247,9 +400,11 @@ class IntrinsicDimension(BaseEstimator):
         self.tie_fraction_ = float(np.mean(self.mu_ < 1.001))
         gap = np.abs(self.times_[graph.indices[:, 0]] - self.times_)
         self.adjacent_fraction_ = float(np.mean(gap <= self.exclude_window + 1))
-        # under the TwoNN model P(mu < 1.001) = 1 - 1.001^-d; regular grids give many more near-ties
+        # under the TwoNN model P(mu < 1.001) = 1 - 1.001^-d; regular grids give many more near-ties, and so do
+        # integer-valued data (tied distances), where only the time criterion can tell
         expected_ties = 1 - 1.001 ** -max(self.dimension_, 1.0)
-        if self.tie_fraction_ > 5 * expected_ties + 0.05 or self.adjacent_fraction_ > 0.5:
+        discrete = count_unit(X) > 0
+        if (not discrete and self.tie_fraction_ > 5 * expected_ties + 0.05) or self.adjacent_fraction_ > 0.5:
             warn.append(
                 (
                     "time_grid",
@@ -259,12 +414,13 @@ class IntrinsicDimension(BaseEstimator):
                     "(exclude_window) or sample at random times / from many trials",
                 )
             )
-        counts, unit = _is_count_data(X)
-        if counts:
+        poisson, unit, fano = is_spike_count_like(X)
+        if poisson or (self.activity and unit > 0):
+            why = f"Fano factor {fano:.2f} in low-rate columns, Poisson-like" if poisson else "binned activity"
             warn.append(
                 (
                     "count_data",
-                    f"values are non-negative multiples of {unit:g} (counts, e.g. binned spikes): count noise "
+                    f"values are spike-count-like (non-negative multiples of {unit:g}; {why}): count noise "
                     "and discreteness inflate the ID at small scales; compare smoothed rates and the scale curve",
                 )
             )
@@ -313,13 +469,29 @@ class IntrinsicDimension(BaseEstimator):
             "n_features": self.n_features_in_,
             "n_duplicates": self.n_duplicates_,
         }
-        out.update({f"raw_{name}": float(v) for name, v in self.estimates_.items()})
-        out.update({f"cal_{name}": float(v) for name, v in self.calibrated_.items()})
+        out.update({f"raw_{name}": float(self.estimates_[name]) for name in self.reported_})
+        out.update({f"cal_{name}": float(v) for name, v in self.calibrated_.items() if name in self.reported_})
         out.update(
             {f"gride_scale_{int(a)}": float(v) for a, v in zip(self.scales_["n1"], self.scales_["id"], strict=True)}
         )
         q25, q50, q75 = np.percentile(self.local_id_[np.isfinite(self.local_id_)], [25, 50, 75])
         out.update({"local_id_median": float(q50), "local_id_iqr": float(q75 - q25)})
+        dec = self.decimation_
+        for i, n in enumerate(dec["n"]):
+            out[f"decim_{int(n)}_TwoNN"] = float(dec["TwoNN"][i])
+            out[f"decim_{int(n)}_TwoNN_sd"] = float(dec["TwoNN_sd"][i])
+        if self.classes_ is not None:
+            for label, local, twonn in zip(
+                self.classes_["label"], self.classes_["local_median"], self.classes_["TwoNN"], strict=True
+            ):
+                # a class too small for its own estimate (or without finite local IDs) gets no entry, not a NaN
+                out.update(
+                    {
+                        f"class_{label}_{key}": float(v)
+                        for key, v in (("local_id", local), ("TwoNN", twonn))
+                        if np.isfinite(v)
+                    }
+                )
         out.update({f"warn_{code}": flag for code, flag in self.flags_.items()})
         out["warnings"] = "; ".join(f"{code}: {msg}" for code, msg in self.warnings_)
         return out

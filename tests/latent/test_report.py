@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import skdim
+from sklearn.datasets import load_digits
 
-from neuroengram.errors import DataError
+from neuroengram.errors import ConfigError, DataError
 from neuroengram.latent import IntrinsicDimension
+from neuroengram.latent.report import is_spike_count_like
 
 from .helpers import linear_subspace, tanh_manifold, torus_trajectory
 
@@ -63,12 +65,72 @@ def test_time_grid_trajectory_is_flagged() -> None:
     assert not iid.flags_["time_grid"]
 
 
-def test_count_data_is_flagged() -> None:
+def test_count_warning_is_specific_to_spike_count_like_data() -> None:
     rng = np.random.default_rng(0)
     rates = np.exp(rng.random((1500, 3)) @ rng.normal(0, 1, (3, 40)) - 1)
-    counts = rng.poisson(5 * rates).astype(float)
-    assert IntrinsicDimension(n_bootstrap=0, heavy=False).fit(counts).flags_["count_data"]
-    assert not IntrinsicDimension(n_bootstrap=0, heavy=False).fit(rates).flags_["count_data"]
+    fast = {"n_bootstrap": 0, "heavy": False, "estimators": ("twonn",)}
+    for scale in (0.5, 5, 20):  # mean counts per bin from below 1 to about 40: Fano factor near 1 in dim columns
+        counts = rng.poisson(scale * rates) / 0.01  # as rates in Hz of 10 ms bins
+        flagged, unit, fano = is_spike_count_like(counts)
+        assert flagged and unit == pytest.approx(100) and 0.9 < fano < 2, (scale, fano)
+        assert IntrinsicDimension(**fast).fit(counts).flags_["count_data"]
+    assert not IntrinsicDimension(**fast).fit(rates).flags_["count_data"]
+    digits = load_digits().data  # integers 0..16, bounded, Fano factor 4.7 in dim pixels
+    assert not is_spike_count_like(digits)[0]
+    assert not IntrinsicDimension(**fast).fit(digits).flags_["count_data"]
+    # any count-valued data is flagged when declared as binned activity
+    assert IntrinsicDimension(**fast, activity=True).fit(digits).flags_["count_data"]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lorenz_attractor(seed: int) -> None:
+    """Lorenz attractor (correlation dimension about 2.05, Kaplan-Yorke 2.06): 2000 random states of a densely
+    sampled trajectory (skdim.datasets.lorenz_attractor, 20000 steps); measured 2.08 / 2.25 for seeds 0 / 1."""
+    X = skdim.datasets.lorenz_attractor(20000)
+    rows = np.sort(np.random.default_rng(seed).choice(len(X), 2000, replace=False))
+    model = IntrinsicDimension(n_bootstrap=30, heavy=False, random_state=seed).fit(X[rows])
+    assert model.dimension_ == pytest.approx(2.06, rel=0.12)
+    assert model.interval_[0] <= 2.06 <= model.interval_[1]
+    assert model.estimates_["CorrInt"] == pytest.approx(2.05, abs=0.1)
+    assert not model.flags_["time_grid"]
+
+
+def test_id_against_sample_size() -> None:
+    """Decimation: stable on a 5-d subspace; on a 24-d cube the raw TwoNN falls as n shrinks (finite-n bias)."""
+    flat = IntrinsicDimension(n_bootstrap=0, heavy=False, estimators=("twonn",)).fit(linear_subspace(1600, 5, 20, 0))
+    dec = flat.decimation_
+    assert list(dec["n"]) == [1600, 800, 400, 200, 100] and list(dec["blocks"]) == [1, 2, 4, 8, 8]
+    np.testing.assert_allclose(dec["TwoNN"], 5, rtol=0.15)
+    assert np.all(dec["TwoNN_sd"][1:] > 0) and dec["TwoNN_sd"][0] == 0
+    small = IntrinsicDimension(n_bootstrap=0, heavy=False, estimators=("twonn",)).fit(linear_subspace(60, 2, 4, 0))
+    assert list(small.decimation_["n"]) == [60]  # below 100 points: the full-n level only
+    cube = skdim.datasets.BenchmarkManifolds(random_state=1).generate("M10c_Cubic", n=1600, dim=25, d=24)
+    high = IntrinsicDimension(n_bootstrap=0, heavy=False, estimators=("twonn",)).fit(cube).decimation_
+    assert np.all(np.diff(high["TwoNN"]) < 0) and high["TwoNN"][0] - high["TwoNN"][-1] > 1  # measured 17.8 -> 16.6
+
+
+def test_per_class_breakdown_separates_manifolds() -> None:
+    """Two classes on manifolds of ID 2 and 6 in one array: the per-class table recovers each."""
+    X = np.vstack([linear_subspace(800, 2, 10, 1), linear_subspace(800, 6, 10, 2) + 50])
+    y = np.repeat([7, 3], 800)
+    model = IntrinsicDimension(n_bootstrap=0, heavy=False).fit(X, y)
+    cl = model.classes_
+    assert list(cl["label"]) == [3, 7] and list(cl["n"]) == [800, 800]
+    np.testing.assert_allclose(cl["TwoNN"], [6, 2], rtol=0.15)
+    np.testing.assert_allclose(cl["local_median"], [6, 2], rtol=0.2)
+    assert model.summary()["class_7_TwoNN"] == pytest.approx(cl["TwoNN"][1])
+    y_small = y.copy()
+    y_small[:20] = 9  # a class of 20 points: local ID only, no own-fit TwoNN (NaN in the table, no metric)
+    small = IntrinsicDimension(n_bootstrap=0, heavy=False).fit(X, y_small)
+    assert np.isnan(small.classes_["TwoNN"][-1]) and "class_9_TwoNN" not in small.summary()
+    assert "class_9_local_id" in small.summary()
+    with pytest.raises(DataError, match="labels"):
+        IntrinsicDimension().fit(X, y[:10])
+
+
+def test_unknown_estimator_names_are_config_errors() -> None:
+    with pytest.raises(ConfigError, match="twonn, gride, mle, mind_ml, danco, ess, corrint, lpca, pca"):
+        IntrinsicDimension(estimators=("twonn", "isomap")).fit(linear_subspace(200, 2, 4, 0))
 
 
 @pytest.mark.parametrize(
@@ -92,5 +154,7 @@ def test_full_estimator_set_and_summary_are_finite() -> None:
     summary = model.summary()
     numbers = [v for v in summary.values() if isinstance(v, float)]
     assert all(np.isfinite(numbers))
-    assert {"raw_ESS", "raw_lPCA_local", "raw_DANCo", "raw_CorrInt", "raw_PR", "cal_TwoNN"} <= set(summary)
+    assert {"raw_ESS", "raw_lPCA_local", "raw_DANCo", "raw_CorrInt", "raw_PR", "raw_PR_corrected", "cal_TwoNN"} <= set(
+        summary
+    )
     assert summary["id_low"] <= summary["id"] <= summary["id_high"]

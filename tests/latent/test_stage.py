@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neuroengram.errors import StageError
+from neuroengram.config import load_study, validate_params
+from neuroengram.errors import ConfigError, StageError
 from neuroengram.latent.stage import REQUIRES, Params, run
 from neuroengram.stages import StageContext
 
@@ -36,34 +37,59 @@ def test_params_defaults_and_requires() -> None:
     assert REQUIRES == ()
     with pytest.raises(ValueError):
         Params(unknown=1)
-    assert Params().source == "auto"
+    assert Params().sources == ("auto",)
+    assert Params.model_validate({"sources": ["mirror", "spiking"]}).sources == ("mirror", "spiking")
+    with pytest.raises(ValueError, match="distinct"):
+        Params(sources=("mirror", "mirror"))
+
+
+def test_old_source_key_names_the_fix(tmp_path: Path) -> None:
+    """Studies written for the single-source stage fail with the replacement spelled out."""
+    with pytest.raises(ConfigError, match=r"stages\.latent\.source: .*fix: write sources = \['spiking'\]"):
+        validate_params("latent", {"source": "spiking"}, "stages.latent")
+    study = tmp_path / "old.toml"
+    study.write_text('[study]\nname = "old"\nseed = 1\n[stages.mirror]\n[stages.latent]\nsource = "mirror"\n')
+    with pytest.raises(ConfigError, match="sources"):
+        load_study(study)
 
 
 def test_latent_codes_of_known_id(tmp_path: Path) -> None:
-    _write(tmp_path, "mirror", "latent", codes=tanh_manifold(2000, 3, 16, 0), labels=np.zeros(2000, int))
+    labels = np.repeat([0, 1], 600)
+    _write(tmp_path, "mirror", "latent", codes=tanh_manifold(1200, 3, 16, 0), labels=labels)
     metrics = run(Params(), _ctx(tmp_path))
-    assert metrics["source"] == "mirror/latent.npz:codes"
-    assert metrics["id"] == pytest.approx(3, rel=0.12)
-    assert metrics["id_low"] <= 3 <= metrics["id_high"]
+    assert metrics["mirror_source"] == "mirror/latent.npz:codes"
+    assert metrics["mirror_id"] == pytest.approx(3, rel=0.12)
+    assert metrics["mirror_id_low"] <= 3 <= metrics["mirror_id_high"]
+    assert metrics["mirror_class_1_TwoNN"] == pytest.approx(3, rel=0.15)  # labels give the per-class table
     assert all(isinstance(v, float | int | str | bool) for v in metrics.values())
-    assert (tmp_path / "latent" / "figures" / "id.png").is_file()
-    with np.load(tmp_path / "latent" / "id.npz", allow_pickle=False) as out:
-        assert out["local_id"].shape == (2000,)
-        assert out["recommended"][0] == pytest.approx(metrics["id"])
+    assert (tmp_path / "latent" / "figures" / "id_mirror.png").is_file()
+    with np.load(tmp_path / "latent" / "id_mirror.npz", allow_pickle=False) as out:
+        assert out["local_id"].shape == (1200,)
+        assert out["recommended"][0] == pytest.approx(metrics["mirror_id"])
+        assert list(out["class_label"]) == [0, 1] and out["decimation_n"][0] == 1200
 
 
-def test_spiking_activity_with_temporal_and_count_handling(tmp_path: Path) -> None:
-    rates = _activity(2500, 1)
+def test_mirror_and_spiking_in_one_run(tmp_path: Path) -> None:
+    """Both sources in one stage run: per-source metrics and figures; the activity source gets the Theiler window,
+    the count-noise warning and the smoothed-rate estimate."""
+    _write(tmp_path, "mirror", "latent", codes=tanh_manifold(800, 3, 16, 0))
+    rates = _activity(1500, 1)
     _write(tmp_path, "spiking", "activity", rates=rates, bin_ms=np.array(10.0), is_excitatory=np.ones(60, bool))
-    metrics = run(Params(n_bootstrap=20, heavy=False), _ctx(tmp_path))
-    assert metrics["source"] == "spiking/activity.npz:rates"
-    assert metrics["warn_count_data"] is True
+    params = Params(sources=("mirror", "spiking"), n_bootstrap=20, heavy=False, max_points=800)
+    metrics = run(params, _ctx(tmp_path))
+    assert metrics["mirror_source"] == "mirror/latent.npz:codes"
+    assert metrics["spiking_source"] == "spiking/activity.npz:rates"
+    assert metrics["mirror_id"] == pytest.approx(3, rel=0.12)
+    assert metrics["mirror_warn_count_data"] is False and metrics["spiking_warn_count_data"] is True
+    assert "mirror_id_smoothed" not in metrics
     # smoothing over 2 bins removes part of the count noise: the ID falls towards the latent's 3
-    assert metrics["id_smoothed"] < metrics["id"]
+    assert metrics["spiking_id_smoothed"] < metrics["spiking_id"]
+    figures = tmp_path / "latent" / "figures"
+    assert (figures / "id_mirror.png").is_file() and (figures / "id_spiking.png").is_file()
 
 
 def test_missing_upstream_is_a_stage_error(tmp_path: Path) -> None:
-    with pytest.raises(StageError, match=r"stages\.latent\.source"):
+    with pytest.raises(StageError, match=r"stages\.latent\.sources"):
         run(Params(), _ctx(tmp_path))
     with pytest.raises(StageError, match="mirror"):
-        run(Params(source="mirror"), _ctx(tmp_path))
+        run(Params(sources=("mirror",)), _ctx(tmp_path))
