@@ -263,6 +263,35 @@ def predicted_bits(mirror: MelodyMirror, h: np.ndarray) -> np.ndarray:
         return mirror(torch.as_tensor(h, dtype=torch.float32)).numpy() >= REPLAY_THRESHOLD_HZ
 
 
+def predict_replay(
+    mirror: MelodyMirror,
+    weight_mv: np.ndarray,
+    counts: np.ndarray,
+    layout: Layout,
+    step_ms: float,
+    replayed: np.ndarray,
+) -> dict[str, float]:
+    """Brian2 -> mirror: a copy of ``mirror`` with the chain -> P weights ``weight_mv`` (n_channels, n_readout) of a
+    spiking network predicts that network's replay from its measured chain activity ``counts`` (1, n_melodies,
+    n_steps, n_cells). Returns the fraction of free-step bits on which it agrees with ``replayed`` (1, n_melodies,
+    n_steps, n_channels), the always-majority baseline of that agreement, and the Pearson r between predicted and
+    measured P rates (NaN when either is constant, e.g. a silent untrained network)."""
+    copy = MelodyMirror(**mirror.config())
+    copy.load_state_dict(mirror.state_dict())
+    copy.set_weight_mv(weight_mv)
+    windows = chain_windows(counts, layout, step_ms)
+    measured = np.asarray(replayed)[windows.network, windows.melody, windows.step]
+    with torch.no_grad():
+        p_pred = copy.p_rates(torch.as_tensor(windows.h, dtype=torch.float32)).numpy().ravel()
+    p_hz = windows.p_hz.ravel()
+    pearson = float(np.corrcoef(p_pred, p_hz)[0, 1]) if p_pred.std() > 0 and p_hz.std() > 0 else float("nan")
+    return {
+        "bit_agreement": float((predicted_bits(copy, windows.h) == measured).mean()),
+        "majority_baseline": float(max(measured.mean(), 1.0 - measured.mean())),
+        "p_rate_pearson": pearson,
+    }
+
+
 def readout_synapses(weight_mv: np.ndarray, layout: Layout, w_max_mv: float) -> dict[str, np.ndarray]:
     """``W`` (n_channels, n_readout) as the chain -> P synapses of one copy in the ``spiking/weights.npz`` format
     (``pre``, ``post``, ``weight`` mV): every (read-out cell, channel) pair, weights clipped to [0, w_max_mv] (Dale's

@@ -30,8 +30,7 @@ import torch
 from neuroengram.errors import StageError
 from neuroengram.mirror.melody import (
     build_bridge,
-    chain_windows,
-    predicted_bits,
+    predict_replay,
     readout_matrix,
     readout_synapses,
     save_mirror,
@@ -107,16 +106,9 @@ def run_melody_bridge(params: Params, ctx: StageContext) -> dict[str, Metric]:
     )
 
     # Brian2 -> mirror: the spiking-learned weights in the mirror, on the spiking network's own chain activity.
-    spiking_mirror = bridge.mirror.__class__(**bridge.mirror.config())
-    spiking_mirror.load_state_dict(bridge.mirror.state_dict())
-    spiking_mirror.set_weight_mv(readout_matrix(synapses["pre"], synapses["post"], synapses["weight"], layout))
+    spiking_weights = readout_matrix(synapses["pre"], synapses["post"], synapses["weight"], layout)
     counts = np.rint(activity["rates"] * config.step_ms / 1000.0).reshape(1, n_melodies, n_steps, -1)
-    own = chain_windows(counts, layout, config.step_ms)
-    bits = predicted_bits(spiking_mirror, own.h)
-    spiking_bits = learned["replayed"][0][own.melody, own.step]
-    with torch.no_grad():
-        p_pred = spiking_mirror.p_rates(torch.as_tensor(own.h, dtype=torch.float32)).numpy()
-    agreement = float((bits == spiking_bits).mean())
+    reverse = predict_replay(bridge.mirror, spiking_weights, counts, layout, config.step_ms, learned["replayed"][:1])
 
     replayed = np.stack([learned["replayed"][0], bridge.replay.replayed[0]])
     names = ["Brian2, spiking-learned weights", "Brian2, mirror weights"]
@@ -130,9 +122,7 @@ def run_melody_bridge(params: Params, ctx: StageContext) -> dict[str, Metric]:
         "mirror_train_loss": float(bridge.loss_history[-1]),
         "exported_clipped_fraction": float(export["clipped_fraction"]),
         "spiking_replay_accuracy": float(learned["replay_accuracy"][0].mean()),
-        "reverse_bit_agreement": agreement,
-        "reverse_predicted_accuracy": float((bits == own.targets(melodies)).mean()),
-        "reverse_p_rate_pearson": float(np.corrcoef(p_pred.ravel(), own.p_hz.ravel())[0, 1]),
+        **{f"reverse_{key}": value for key, value in reverse.items()},
         "bridge_seconds": round(seconds, 3),
     }
     for m, accuracy in enumerate(bridge.accuracy):
