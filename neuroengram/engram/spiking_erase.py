@@ -146,8 +146,7 @@ def run_bridge_erasure(forget: int, alpha: float, ctx: StageContext) -> dict[str
     n = layout.n_cells
     mine = result.replay.spike_index // n == copy
     rates = result.replay.counts[1, forget] * (1000.0 / config.step_ms)
-    is_exc = np.ones(n, dtype=bool)
-    is_exc[layout.node(6)], is_exc[layout.pool] = False, False
+    is_exc = ctx.load_arrays("mirror", "bridge_weights")["is_excitatory"]
     title = f"replay of melody {forget} after its erasure through the bridge (α={alpha:g})"
     ctx.save_figure(
         "bridge_erasure_raster",

@@ -14,11 +14,12 @@ melody's chain fire one volley each; chain cell ``c`` excites prediction cell ``
     x_k   = ψ(p_k)                  rate of X_k in replay (Hz)
 
 ``φ`` and ``ψ`` are not assumed: both are monotone piecewise-linear maps fitted by isotonic regression
-(scikit-learn ``IsotonicRegression``; Barlow et al. 1972) to pairs measured in one Brian2 replay run whose chain
--> P weights are random (:func:`calibrate`): ``u`` from the measured chain counts and the weights, ``p`` and ``x``
-from the P and X spike counts of the same windows. ``ψ`` includes the replay synapse P -> X and the background
-noise. The mirror is trained with Adam (seeded) so that ``x_k`` reaches ``on_hz`` on the melody's on bits and
-0 Hz on its off bits (mean squared error in units of ``on_hz``) on the trial-averaged chain activity.
+(scikit-learn ``IsotonicRegression``; Barlow et al. 1972) to samples measured in one Brian2 replay run
+(:func:`calibrate`) in which some networks have random chain -> P weights: ``u`` from the measured chain counts and
+the weights, ``p`` and ``x`` from the P and X spike counts of the same windows. ``ψ`` includes the replay synapse
+P -> X and the background noise. The same run's zero-weight networks give the chain activity ``h`` the mirror
+learns from (trial-averaged: the mirror's rates). The mirror is trained with AdamW (seeded) so that ``x_k``
+reaches ``on_hz`` on the melody's on bits and 0 Hz on its off bits (mean squared error in units of ``on_hz``).
 
 Bridge: the mirror's ``W`` (n_channels, n_readout) becomes the synapses ``(pre, post, weight)`` of
 ``spiking/weights.npz`` (``pre`` = read-out chain cells, ``post`` = P cells, weight in mV, >= 0) and back
