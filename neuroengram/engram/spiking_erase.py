@@ -2,10 +2,10 @@
 
 1. The :class:`~neuroengram.engram.estimator.EngramEstimator` runs on the mirror's chain -> P map
    (:class:`~neuroengram.mirror.melody.MelodyMirror`, an ``nn.Linear`` without bias): the target is the set of
-   measured chain windows of melody ``m`` (free steps of its replay, every calibration network), the reference all
-   windows of all melodies. With ``Σ = Σ h hᵀ`` over those windows the engram is ``E = W Σ_m Σ_all⁺`` and the edit
-   ``W' = W − alpha E`` (``alpha = 1``: the least-squares map that is silent on melody m's chain activity and
-   unchanged on the other melodies').
+   chain windows of melody ``m`` (the free steps of its replay, measured in the calibration's zero-weight Brian2
+   networks and trial-averaged: the mirror's rates), the reference all windows of all melodies. With ``Σ = Σ h hᵀ``
+   over those windows the engram is ``E = W Σ_m Σ_all⁺`` and the edit ``W' = W − alpha E`` (``alpha = 1``: the
+   least-squares map that is silent on melody m's chain activity and unchanged on the other melodies').
 2. ``W'`` is carried to Brian2 as synapses (clipped to ``[0, w_max]``: the chain cells are excitatory) and the
    spiking network replays every melody from its cue, next to the unedited mirror weights in the same simulation
    (same noise seed), with no spiking-side learning.
@@ -58,7 +58,9 @@ class MelodyErasure:
     layer_criteria: dict[str, float]
 
 
-def melody_engram(mirror: MelodyMirror, windows: ChainWindows, melody: int, alpha: float) -> tuple[np.ndarray, ...]:
+def melody_engram(
+    mirror: MelodyMirror, windows: ChainWindows, melody: int, alpha: float
+) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
     """``(E, W − alpha E, criteria)`` of the windows of ``melody`` against all windows (module docstring), from the
     trial-averaged chain activity (:meth:`ChainWindows.averaged`: single-trial rows add near-null directions that the
     pseudo-inverse amplifies)."""
