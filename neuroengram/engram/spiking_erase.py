@@ -8,7 +8,8 @@
    least-squares map that is silent on melody m's chain activity and unchanged on the other melodies').
 2. ``W'`` is carried to Brian2 as synapses (clipped to ``[0, w_max]``: the chain cells are excitatory) and the
    spiking network replays every melody from its cue, next to the unedited mirror weights in the same simulation
-   (same noise seed), with no spiking-side learning.
+   (``TRIALS`` networks per weight set, each with its own noise; accuracies are their means), with no spiking-side
+   learning.
 
 Chance level for the erased melody: if the edit silences its prediction cells, X is silent after the cue and the
 replay is right exactly on the melody's off bits, so chance = fraction of zero bits in its free steps; the
@@ -37,12 +38,17 @@ from neuroengram.mirror.melody import (
 from neuroengram.spiking.melody import Layout, MelodyConfig, MelodyReplay
 from neuroengram.stages import StageContext
 
+TRIALS = 3
+"""Brian2 replays per weight set: a single replay occasionally runs away (X fast enough to re-trigger chains
+through their cue gates), independently of the edit."""
+
 
 @dataclass
 class MelodyErasure:
     """Outcome of :func:`erase_melody`: ``engram_mv`` and ``erased_mv`` (n_channels, n_readout); the Brian2
-    ``replay`` with network 0 = original mirror weights, 1 = erased; ``accuracy`` and ``recall`` float (2,
-    n_melodies) (bit accuracy and bits-on recall of the free steps); ``chance`` the erased melody's fraction of
+    ``replay`` with networks 0 .. trials - 1 = original mirror weights, the next ``trials`` = erased (own noise
+    each); ``accuracy`` and ``recall`` float (2, n_melodies): bit accuracy and bits-on recall of the free steps,
+    mean over the trials, original and erased; ``chance`` the erased melody's fraction of
     zero bits; ``locality`` the fraction of the engram drive carried by its own chain; ``layer_criteria``
     specificity and reactivation of the map."""
 
@@ -86,13 +92,15 @@ def erase_melody(
     melody: int,
     seed: int,
     alpha: float = 1.0,
+    trials: int = TRIALS,
 ) -> MelodyErasure:
-    """Erase ``melody`` in the mirror, carry the edit to Brian2 and replay before/after (module docstring)."""
+    """Erase ``melody`` in the mirror, carry the edit to Brian2 and replay before/after, ``trials`` networks each
+    (module docstring)."""
     melodies = np.asarray(melodies, dtype=bool)
     n_melodies, n_steps, n_channels = melodies.shape
     layout = Layout(n_channels, n_melodies, n_steps, config.n_sub, config.n_pool, config.cue_steps)
     engram, erased, criteria = melody_engram(mirror, windows, melody, alpha)
-    replay = brian2_replay(config, melodies, [mirror.weight_mv, erased], layout, seed)
+    replay = brian2_replay(config, melodies, [mirror.weight_mv] * trials + [erased] * trials, layout, seed)
     own = np.isin(layout.readout, layout.chain[melody].ravel())
     h = windows.averaged().h
     own_drive, other_drive = ((engram[:, own] @ h[:, own].T) ** 2).sum(), ((engram[:, ~own] @ h[:, ~own].T) ** 2).sum()
@@ -103,8 +111,8 @@ def erase_melody(
         engram_mv=engram,
         erased_mv=erased,
         replay=replay,
-        accuracy=replay.accuracy,
-        recall=bits_on_recall(replay.replayed, melodies, config.cue_steps),
+        accuracy=replay.accuracy.reshape(2, trials, n_melodies).mean(axis=1),
+        recall=bits_on_recall(replay.replayed, melodies, config.cue_steps).reshape(2, trials, n_melodies).mean(axis=1),
         chance=float(1.0 - free.mean()),
         locality=float(own_drive / max(own_drive + other_drive, 1e-300)),
         layer_criteria=criteria,
@@ -113,9 +121,9 @@ def erase_melody(
 
 def run_bridge_erasure(forget: int, alpha: float, ctx: StageContext) -> dict[str, float | int | str | bool]:
     """The engram stage's ``task = "melody_bridge"``: erase melody ``forget`` from the mirror stage's melody mirror
-    (``mirror/model.pt``, ``model.json``, ``bridge.npz``), replay in Brian2 before and after (same simulation, seed
-    ``ctx.seed``). Writes ``engram/bridge_erasure.npz`` and the figures ``bridge_erasure`` (bits: target, before,
-    after) and ``bridge_erasure_raster`` (the erased melody's replay after the edit)."""
+    (``mirror/model.pt``, ``model.json``, ``bridge.npz``), replay in Brian2 before and after (``TRIALS`` each, one
+    simulation, seed ``ctx.seed``). Writes ``engram/bridge_erasure.npz`` and the figures ``bridge_erasure`` (bits:
+    target, before, after; first trial) and ``bridge_erasure_raster`` (the erased melody's replay after the edit)."""
     from neuroengram.mirror.melody_stage import replay_rows_figure
     from neuroengram.spiking.plots import raster_figure
 
@@ -143,11 +151,13 @@ def run_bridge_erasure(forget: int, alpha: float, ctx: StageContext) -> dict[str
         alpha=alpha,
     )
     names = ["Brian2, mirror weights", f"Brian2, melody {forget} erased (α={alpha:g})"]
-    ctx.save_figure("bridge_erasure", replay_rows_figure(melodies, result.replay.replayed, config.cue_steps, names))
-    copy = n_melodies + forget  # network 1 (erased), melody ``forget``
+    trials = result.replay.replayed.shape[0] // 2
+    first = result.replay.replayed[[0, trials]]  # the first trial of each weight set
+    ctx.save_figure("bridge_erasure", replay_rows_figure(melodies, first, config.cue_steps, names))
+    copy = trials * n_melodies + forget  # the first erased network, melody ``forget``
     n = layout.n_cells
     mine = result.replay.spike_index // n == copy
-    rates = result.replay.counts[1, forget] * (1000.0 / config.step_ms)
+    rates = result.replay.counts[trials, forget] * (1000.0 / config.step_ms)
     is_exc = ctx.load_arrays("mirror", "bridge_weights")["is_excitatory"]
     title = f"replay of melody {forget} after its erasure through the bridge (α={alpha:g})"
     ctx.save_figure(

@@ -36,8 +36,9 @@ def test_mirror_melody_task_needs_the_spiking_melody(tmp_path):
 @pytest.mark.slow
 def test_erasing_one_melody_through_the_bridge(tmp_path):
     """The erased melody's replay falls to chance (its off bits only: the prediction cells fall silent, bits-on
-    recall 0) while the other melody keeps its accuracy. Measured (seed 1): Brian2 replay with the mirror's weights
-    1.0 / 1.0; after erasing melody 0: 0.458 (chance 0.458, recall 0.0) and 1.0."""
+    recall 0) while the other melody keeps its accuracy. Measured (seed 1; engram stage: means of 3 Brian2 replays per
+    weight set): Brian2 replay with the mirror's weights 1.0 / 1.0; after erasing melody 0: 0.458 (chance 0.458,
+    recall 0.0) and 1.0, specificity, reactivation and locality 1.0."""
     prefs.codegen.target = "numpy"
     spiking = spiking_stage.Params(task="melody", epochs=0, **SMALL)
     (tmp_path / "point.json").write_text(json.dumps({"stages": {"spiking": spiking.model_dump(mode="json")}}))
