@@ -14,6 +14,11 @@ or the same keys in ``mirror/latent.npz``). One class (a melody / stimulus patte
 against an untrained model of the same architecture (:mod:`~neuroengram.engram.sequences`). Writes
 ``engram/sequence_erasure.npz`` and the figure ``engram/figures/sequence_alpha_sweep``.
 
+``task = "melody_bridge"``: erase melody ``forget_class`` from the mirror stage's melody mirror (``task =
+"melody_bridge"`` there) and replay the spiking network in Brian2 before and after
+(:mod:`~neuroengram.engram.spiking_erase`). Writes ``engram/bridge_erasure.npz`` and the figures
+``bridge_erasure`` and ``bridge_erasure_raster``.
+
 ``task = "curvature"`` (digits): train the MLP with a fraction ``label_noise`` of random wrong labels, keep per layer
 the top-ρ K-FAC curvature mass (:func:`~neuroengram.engram.curvature.memorisation_spectrum`) and report recall of the
 memorised labels and clean/test accuracy for every ρ of :data:`~neuroengram.engram.curvature.RHOS`. Writes
@@ -54,8 +59,10 @@ SEQUENCE_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
 class Params(StageParams):
     """``[stages.engram]``: which memory to erase from which model, and how."""
 
-    task: Literal["erase", "curvature"] = Field(
-        "erase", description="'erase' one class; 'curvature' = memorised-label spectrum (digits, label_noise)"
+    task: Literal["erase", "curvature", "melody_bridge"] = Field(
+        "erase",
+        description="'erase' one class; 'curvature' = memorised-label spectrum (digits, label_noise); "
+        "'melody_bridge' = erase melody forget_class from the mirror's melody mirror and replay it in Brian2",
     )
     dataset: Literal["digits", "mirror"] = Field(
         "digits", description="'digits' = MLP on sklearn digits; 'mirror' = the mirror stage's recurrent autoencoder"
@@ -80,6 +87,10 @@ class Params(StageParams):
 def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool]:
     if params.task == "curvature":
         return _run_curvature(params, ctx)
+    if params.task == "melody_bridge":
+        from neuroengram.engram.spiking_erase import run_bridge_erasure
+
+        return run_bridge_erasure(params.forget_class, params.alpha, ctx)
     if params.dataset == "mirror":
         return _run_mirror(params, ctx)
     split = load_split(ctx.seed, params.test_fraction)

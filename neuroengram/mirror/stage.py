@@ -10,6 +10,8 @@ random held-out split, both from ``data_seed`` (so every point of a sweep sees t
 initialisation and mini-batch order follow the stage seed). ``"auto"`` uses the spiking output if the study ran
 that stage, else synthetic data.
 
+``task = "melody_bridge"``: the rate mirror of the spiking melody network (:mod:`neuroengram.mirror.melody_stage`).
+
 Outputs: ``mirror/latent.npz`` (``codes`` (n_samples, latent_width), ``labels`` if known, ``is_test`` bool,
 ``start_bin`` and ``neurons`` for rate windows), ``mirror/sequences.npz`` (the model's input sequences ``x``
 (n_samples, n_steps, n_features) with ``is_test`` and ``labels`` if known, for the engram stage),
@@ -39,6 +41,15 @@ REQUIRES: tuple[str, ...] = ()
 
 class Params(StageParams):
     """Parameters of the mirror stage (the ``[stages.mirror]`` table)."""
+
+    task: Literal["autoencoder", "melody_bridge"] = Field(
+        "autoencoder",
+        description="'autoencoder' (recurrent E/I autoencoder) or 'melody_bridge' (rate mirror of the spiking "
+        "melody network, trained in PyTorch and replayed in Brian2; needs [stages.spiking] task = 'melody')",
+    )
+    bridge_networks: int = Field(4, ge=1, le=64, description="melody_bridge: Brian2 calibration networks (trials)")
+    bridge_epochs: int = Field(400, ge=1, le=100000, description="melody_bridge: AdamW epochs (full batch)")
+    bridge_lr_mv: float = Field(2.0, gt=0, le=100, description="melody_bridge: AdamW learning rate (mV)")
 
     data: Literal["auto", "spiking", "connectome", "synthetic"] = Field(
         "auto", description="where sequences come from: upstream activity.npz, synthetic factors, or auto"
@@ -119,6 +130,10 @@ def _dataset(params: Params, ctx: StageContext) -> tuple[str, np.ndarray, dict[s
 
 
 def run(params: Params, ctx: StageContext) -> dict[str, Metric]:
+    if params.task == "melody_bridge":
+        from neuroengram.mirror.melody_stage import run_melody_bridge
+
+        return run_melody_bridge(params, ctx)
     source, x, extras = _dataset(params, ctx)
     if params.latent_width > x.shape[2]:
         raise ConfigError(

@@ -416,3 +416,59 @@ def learn_melodies(
         spike_time_ms=run.time_ms[first],
         layout=layout,
     )
+
+
+@dataclass
+class MelodyReplay:
+    """Outcome of :func:`replay_melodies` (``n`` = ``n_networks``, one per given weight matrix).
+
+    ``replayed`` bool (n, n_melodies, n_steps, n_channels): X on in a step iff its rate >= ``REPLAY_THRESHOLD_HZ``;
+    ``accuracy`` float (n, n_melodies): bit accuracy of the free steps (t >= cue_steps); ``counts`` int
+    (n, n_melodies, n_steps, n_cells) spike counts per step window of every cell of every copy; ``spike_index`` /
+    ``spike_time_ms`` every spike (index ``c * n_cells + i`` for copy ``c = network * n_melodies + melody``);
+    ``layout`` the cell indices of one copy.
+    """
+
+    replayed: np.ndarray
+    accuracy: np.ndarray
+    counts: np.ndarray
+    spike_index: np.ndarray
+    spike_time_ms: np.ndarray
+    layout: Layout
+
+
+def replay_melodies(config: MelodyConfig, melodies: np.ndarray, weights_mv: np.ndarray, seed: int) -> MelodyReplay:
+    """Cued replay of every melody with given chain -> P weights, without any learning.
+
+    ``weights_mv`` float (n_networks, n_readout, n_channels) or (n_readout, n_channels) in mV, rows in the order of
+    :attr:`Layout.readout` (chain cells of steps >= cue_steps, slot-major). Every network and melody runs as a copy
+    of one Brian2 network (``config.n_networks`` is ignored); X is taught for the first ``cue_steps`` steps, then
+    hears only its prediction (P_k -> X_k). :class:`DataError` for weights of the wrong shape, negative or
+    non-finite weights.
+    """
+    melodies = check_melodies(melodies, config.cue_steps)
+    n_melodies, n_steps, n_channels = melodies.shape
+    layout = Layout(n_channels, n_melodies, n_steps, config.n_sub, config.n_pool, config.cue_steps)
+    weights = np.asarray(weights_mv, dtype=float)
+    weights = weights[None] if weights.ndim == 2 else weights
+    if weights.ndim != 3 or weights.shape[1:] != (layout.readout.size, n_channels):
+        raise DataError(
+            f"weights_mv must be (n_networks, {layout.readout.size}, {n_channels}) (read-out cells x channels), "
+            f"got {np.shape(weights_mv)}",
+            key="weights_mv",
+            fix="pass one chain -> P weight per read-out chain cell and channel",
+        )
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise DataError(
+            "chain -> P weights must be finite and >= 0 (chain cells are excitatory)",
+            key="weights_mv",
+            fix="clip the weights to [0, w_max_mv]",
+        )
+    templates = imprint_templates(melodies, config.cue_steps, config.gate_cue_mv)
+    fixed = [_fixed_synapses(layout, config, templates)] * weights.shape[0]
+    run = _simulate(fixed, weights, melodies, config.cue_steps, config, layout, seed)
+    counts = run.full.reshape(weights.shape[0], n_melodies, n_steps, layout.n_cells)
+    replayed = counts[..., layout.node(1)] * (1000.0 / config.step_ms) >= REPLAY_THRESHOLD_HZ
+    free = slice(config.cue_steps, None)
+    accuracy = (replayed[:, :, free] == melodies[None, :, free]).mean(axis=(2, 3))
+    return MelodyReplay(replayed, accuracy, counts, run.index, run.time_ms, layout)
