@@ -89,6 +89,15 @@ def main() -> None:
     rebuild_s = float(np.mean(rebuild_times)) * N_VALUES
     timed = f"{len(rebuild_times)} timed" + ("" if len(rebuild_times) == N_VALUES else ", extrapolated to 10")
     print(f"(a) rebuild per value: {rebuild_s:.1f} s ({timed}); speed-up {rebuild_s / once_s:.1f}x (target >= 10x)")
+    per_value = float(np.median(call_s[1:]))
+    build = call_s[0] - per_value
+    marginal = float(np.mean(rebuild_times)) / per_value
+    needed = int(np.ceil(10 * build / (build + per_value - 10 * per_value))) if marginal > 10 else None
+    print(
+        f"    one build {build:.1f} s, one run_args run {per_value:.2f} s: each further value costs {marginal:.0f}x "
+        f"less than a rebuild; a sweep reaches 10x in total from {needed} values (10 values give at most "
+        f"10 x (build + run) / (build + 10 run) < 10x unless a rebuild costs more than the first build)"
+    )
     print("| weight (mV) | P rate (Hz) | XOR error rate |")
     print("|---|---|---|")
     for v, ((p_rate, error), _, _) in zip(values, once, strict=True):
