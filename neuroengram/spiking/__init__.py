@@ -13,10 +13,13 @@ Public API
     melody learning (XOR-gated three-factor rule on a chain network's read-out) and cued replay.
 :func:`build_circuit`, :class:`Circuit`
     the LIF engine every circuit is built on (one NeuronGroup, excitatory and inhibitory Synapses).
+:class:`StandaloneProject`, :class:`StandaloneMelody`
+    ``cpp_standalone``: compile a circuit once, re-run it with new weights / noise seeds (``run_args``);
+    the melody network's simulator on that device.
 """
 
-from neuroengram.spiking.melody import MelodyConfig, MelodyResult, check_melodies, learn_melodies
-from neuroengram.spiking.model import Circuit, build_circuit
+from neuroengram.spiking.melody import MelodyConfig, MelodyResult, StandaloneMelody, check_melodies, learn_melodies
+from neuroengram.spiking.model import Circuit, StandaloneProject, build_circuit
 from neuroengram.spiking.motifs import (
     XORConfig,
     XORTrials,
@@ -37,6 +40,8 @@ __all__ = [
     "EIResult",
     "MelodyConfig",
     "MelodyResult",
+    "StandaloneMelody",
+    "StandaloneProject",
     "XORConfig",
     "XORTrials",
     "build_circuit",

@@ -49,7 +49,10 @@ run as copies in one Brian2 network per epoch.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
 import numpy as np
 from brian2 import Hz, TimedArray, ms, mV
@@ -57,7 +60,7 @@ from brian2 import seed as brian_seed
 from pydantic import BaseModel, ConfigDict, Field
 
 from neuroengram.errors import ConfigError, DataError
-from neuroengram.spiking.model import Circuit, build_circuit, check_finite
+from neuroengram.spiking.model import Circuit, StandaloneProject, build_circuit, check_finite
 from neuroengram.spiking.motifs import MOTIF_CONSTANTS, xor_graph
 
 R_REF_HZ = 100.0
@@ -289,20 +292,17 @@ class _Run:
     circuit: Circuit
 
 
-def _simulate(
+def _synapses(
     fixed: list[tuple[np.ndarray, ...]],
     weights_mv: np.ndarray,
     melodies: np.ndarray,
     teacher_steps: int,
-    config: MelodyConfig,
     layout: Layout,
-    seed: int,
-) -> _Run:
-    """Every network (``fixed[k]``, ``weights_mv[k]``) with every melody as copies in one Brian2 network; X is
-    taught for the first ``teacher_steps`` steps; P -> X (replay) is connected when ``teacher_steps`` < n_steps."""
+) -> tuple[np.ndarray, ...]:
+    """``pre``, ``post``, magnitude (mV), delay (ms) of every copy (network k = ``fixed[k]``, ``weights_mv[k]``,
+    melody m) and the teacher pattern, float (n_steps, n_copies * n_cells): 1 where X is driven."""
     n_melodies, n_steps, _ = melodies.shape
     n, n_copies = layout.n_cells, len(fixed) * n_melodies
-    is_exc, tau_m, tau_e, ref = _cells(layout, config.cue_steps, config.step_ms)
     p_cells, x_cells = layout.node(3), layout.node(1)
     plastic_pre = np.repeat(layout.readout, layout.n_channels)
     plastic_post = np.tile(p_cells, layout.readout.size)
@@ -317,7 +317,16 @@ def _simulate(
         parts += [(c * n + pre, c * n + post, w, d) for pre, post, w, d in blocks]
         teach[:teacher_steps, c * n + x_cells] = melodies[m, :teacher_steps]
     pre, post, weight, delay = (np.concatenate([p[i] for p in parts]) for i in range(4))
-    brian_seed(seed)
+    return pre, post, weight, delay, teach
+
+
+def _circuit(
+    synapses: tuple[np.ndarray, ...], n_copies: int, config: MelodyConfig, layout: Layout, name: str = "melody"
+) -> Circuit:
+    """The Brian2 circuit of ``n_copies`` copies (:func:`_synapses`), ready to run (objects named ``<name>_*``)."""
+    pre, post, weight, delay, teach = synapses
+    n = layout.n_cells
+    is_exc, tau_m, tau_e, ref = _cells(layout, config.cue_steps, config.step_ms)
     circuit = build_circuit(
         is_excitatory=np.tile(is_exc, n_copies),
         tau_m_ms=np.tile(tau_m, n_copies),
@@ -330,19 +339,27 @@ def _simulate(
         constants=MOTIF_CONSTANTS,
         trial=np.repeat(np.arange(n_copies), n),
         noise=True,
-        namespace={"teacher": TimedArray(teach, dt=config.step_ms * ms), "input_rate": INPUT_RATE_HZ * Hz},
-        name="melody",
+        namespace={
+            "teacher": TimedArray(teach, dt=config.step_ms * ms, name=f"{name}_teacher_values"),
+            "input_rate": INPUT_RATE_HZ * Hz,
+        },
+        name=name,
     )
     circuit.cells.rate_noise = NOISE_RATE_HZ * Hz
     start = np.zeros(n, dtype=bool)
     start[layout.chain[:, 0, 0]] = True
     circuit.cells.v = np.where(np.tile(start, n_copies), -40.0, MOTIF_CONSTANTS.E_L_mv) * mV
     switch = circuit.cells.run_regularly(
-        "rate_ext = input_rate * teacher(t, i)", dt=config.step_ms * ms, when="start", name="melody_teacher"
+        "rate_ext = input_rate * teacher(t, i)", dt=config.step_ms * ms, when="start", name=f"{name}_teacher"
     )
     circuit.network.add(switch)
-    circuit.network.run(n_steps * config.step_ms * ms, namespace={})
+    return circuit
+
+
+def _counts(circuit: Circuit, n_copies: int, n_steps: int, config: MelodyConfig, layout: Layout) -> _Run:
+    """Spike counts per step window of a circuit that has run (:class:`_Run`)."""
     check_finite(circuit, "stages.spiking")
+    n = layout.n_cells
     index, time_ms = circuit.spike_trains()
     window = np.minimum((time_ms / config.step_ms).astype(np.int64), n_steps - 1)
     late = time_ms - window * config.step_ms >= SETTLE_FRACTION * config.step_ms
@@ -351,6 +368,99 @@ def _simulate(
     np.add.at(full, (index // n, window, index % n), 1)
     np.add.at(late_counts, (index[late] // n, window[late], index[late] % n), 1)
     return _Run(full, late_counts, index, time_ms, circuit)
+
+
+def _simulate(
+    fixed: list[tuple[np.ndarray, ...]],
+    weights_mv: np.ndarray,
+    melodies: np.ndarray,
+    teacher_steps: int,
+    config: MelodyConfig,
+    layout: Layout,
+    seed: int,
+) -> _Run:
+    """Every network (``fixed[k]``, ``weights_mv[k]``) with every melody as copies in one Brian2 network; X is
+    taught for the first ``teacher_steps`` steps; P -> X (replay) is connected when ``teacher_steps`` < n_steps.
+    Runtime targets (numpy, cython): a new build per call."""
+    n_melodies, n_steps, _ = melodies.shape
+    n_copies = len(fixed) * n_melodies
+    synapses = _synapses(fixed, weights_mv, melodies, teacher_steps, layout)
+    brian_seed(seed)
+    circuit = _circuit(synapses, n_copies, config, layout)
+    circuit.network.run(n_steps * config.step_ms * ms, namespace={})
+    return _counts(circuit, n_copies, n_steps, config, layout)
+
+
+def _simulate_runtime(
+    fixed: list[tuple[np.ndarray, ...]],
+    melodies: np.ndarray,
+    config: MelodyConfig,
+    layout: Layout,
+    weights_mv: np.ndarray,
+    teacher_steps: int,
+    seed: int,
+) -> _Run:
+    """:func:`_simulate` with the arguments in the order of :meth:`StandaloneMelody.__call__`."""
+    return _simulate(fixed, weights_mv, melodies, teacher_steps, config, layout, seed)
+
+
+class StandaloneMelody:
+    """:func:`_simulate` on ``cpp_standalone``: one compiled program per circuit structure (teaching, or replay
+    with P -> X connected), re-run with the plastic weights and the noise seed as ``run_args``.
+
+    Only one standalone project can be open per process, so a call with another ``teacher_steps`` closes the
+    current one and builds the other, each with its own object names and folder (``directory / melody_teach``
+    and ``melody_replay``; default :func:`~neuroengram.spiking.model.standalone_directory`), so a later build of
+    the same circuit in this process finds its compiled objects there and ``make`` has little to do. Use as a
+    context manager (``with StandaloneMelody(...) as simulate``); read the circuit of a returned :class:`_Run`
+    before the next call with other ``teacher_steps`` or leaving.
+    ``run_seconds`` collects the simulation loop's wall time of every run (Brian2's own measurement).
+    """
+
+    def __init__(
+        self,
+        fixed: list[tuple[np.ndarray, ...]],
+        melodies: np.ndarray,
+        config: MelodyConfig,
+        layout: Layout,
+        directory: Path | None = None,
+    ) -> None:
+        self.fixed, self.melodies, self.config, self.layout = fixed, melodies, config, layout
+        self.directory = directory
+        self.run_seconds: list[float] = []
+        self._project: StandaloneProject | None = None
+        self._circuit: Circuit | None = None
+        self._teacher_steps: int | None = None
+
+    def __enter__(self) -> StandaloneMelody:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Leave the open standalone project (its objects become unreadable)."""
+        if self._project is not None:
+            self._project.__exit__(None, None, None)
+        self._project, self._circuit, self._teacher_steps = None, None, None
+
+    def __call__(self, weights_mv: np.ndarray, teacher_steps: int, seed: int) -> _Run:
+        n_steps = self.melodies.shape[1]
+        n_copies = len(self.fixed) * self.melodies.shape[0]
+        synapses = _synapses(self.fixed, weights_mv, self.melodies, teacher_steps, self.layout)
+        if teacher_steps != self._teacher_steps:
+            self.close()
+            name = "melody_teach" if teacher_steps == n_steps else "melody_replay"
+            directory = None if self.directory is None else self.directory / name
+            project = StandaloneProject(name, directory).__enter__()
+            self._project = project
+            self._circuit = _circuit(synapses, n_copies, self.config, self.layout, name)
+            project.compile(self._circuit, n_steps * self.config.step_ms)
+            self._teacher_steps = teacher_steps
+        pre, weight = synapses[0], synapses[2]
+        exc_weight = weight[self._circuit.is_excitatory[pre]] * mV
+        self.run_seconds.append(self._project.run(self._circuit, seed, {self._circuit.exc_syn.w: exc_weight}))
+        return _counts(self._circuit, n_copies, n_steps, self.config, self.layout)
 
 
 def _xor_errors(run: _Run, layout: Layout, config: MelodyConfig) -> np.ndarray:
@@ -375,9 +485,14 @@ def learn_melodies(
     seed: int,
     melodies: np.ndarray | None = None,
     progress=lambda iterable, desc, total: iterable,
+    standalone: bool = False,
 ) -> MelodyResult:
     """Train ``config.n_networks`` networks on the melodies (random ones from ``seed`` if None) with the
-    XOR-gated three-factor rule, then replay every melody from its first ``cue_steps`` steps."""
+    XOR-gated three-factor rule, then replay every melody from its first ``cue_steps`` steps.
+
+    ``standalone``: simulate on ``cpp_standalone`` (:class:`StandaloneMelody`: two compiled programs, training
+    and replay, instead of a new build per epoch; needs a C++ compiler). Otherwise on the current runtime target.
+    """
     rng = np.random.default_rng(seed)
     melodies = random_melodies(rng, config) if melodies is None else check_melodies(melodies, config.cue_steps)
     n_melodies, n_steps, n_channels = melodies.shape
@@ -386,20 +501,23 @@ def learn_melodies(
     fixed = [_fixed_synapses(layout, config, templates)] * config.n_networks
     weights = rng.uniform(0.0, W_INIT_MV, (config.n_networks, layout.readout.size, n_channels))
     history, error_rate = [], []
-    for epoch in progress(range(config.epochs + 1), "melody epochs", config.epochs + 1):
-        run = _simulate(fixed, weights, melodies, n_steps, config, layout, int(rng.integers(2**31)))
-        errors = _xor_errors(run, layout, config)
-        history.append(weights.copy())
-        error_rate.append(errors[:, config.cue_steps :].reshape(config.n_networks, -1).mean(axis=1))
-        if epoch < config.epochs:
-            weights = _update(weights, run, errors, layout, config)
-    run = _simulate(fixed, weights, melodies, config.cue_steps, config, layout, int(rng.integers(2**31)))
+    runtime = partial(_simulate_runtime, fixed, melodies, config, layout)
+    with StandaloneMelody(fixed, melodies, config, layout) if standalone else nullcontext(runtime) as simulate:
+        for epoch in progress(range(config.epochs + 1), "melody epochs", config.epochs + 1):
+            run = simulate(weights, n_steps, int(rng.integers(2**31)))
+            errors = _xor_errors(run, layout, config)
+            history.append(weights.copy())
+            error_rate.append(errors[:, config.cue_steps :].reshape(config.n_networks, -1).mean(axis=1))
+            if epoch < config.epochs:
+                weights = _update(weights, run, errors, layout, config)
+        run = simulate(weights, config.cue_steps, int(rng.integers(2**31)))
+        pre, post, weight = run.circuit.signed_weights()
+        is_excitatory = run.circuit.is_excitatory[: layout.n_cells]
     x_rate = run.full[:, :, layout.node(1)] * (1000.0 / config.step_ms)
     replayed = (x_rate >= REPLAY_THRESHOLD_HZ).reshape(config.n_networks, n_melodies, n_steps, n_channels)
     free = slice(config.cue_steps, None)
     accuracy = (replayed[:, :, free] == melodies[None, :, free]).mean(axis=(2, 3))
     n = layout.n_cells
-    pre, post, weight = run.circuit.signed_weights()
     copy0, first = pre < n, run.index < n
     return MelodyResult(
         melodies=melodies,
@@ -408,7 +526,7 @@ def learn_melodies(
         replayed=replayed,
         weights_mv=np.array(history),
         replay_rates=run.full[:n_melodies].reshape(n_melodies * n_steps, n) * (1000.0 / config.step_ms),
-        is_excitatory=run.circuit.is_excitatory[:n],
+        is_excitatory=is_excitatory,
         pre=pre[copy0],
         post=post[copy0],
         weight=weight[copy0],

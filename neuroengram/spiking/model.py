@@ -26,14 +26,37 @@ exploration).
 
 Integration is forward Euler (``method='euler'``): the closed form divides by ``tau_m - tau_e`` and needs sympy
 at every build.
+
+Targets: ``numpy`` (default, no compiler) and ``cython`` generate code per object at run time;
+``cpp_standalone`` compiles the whole simulation into one C++ program (:class:`StandaloneProject`): built once,
+then re-run with new values of state variables (``run_args``: synaptic weights, per-cell rates, the noise seed
+``noise_seed``) without recompiling (Brian2 >= 2.6; Stimberg, Brette & Goodman 2019).
 """
 
 from __future__ import annotations
 
+import gc
+import os
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
-from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, defaultclock, ms, mV, prefs, second
+from brian2 import (
+    Network,
+    NeuronGroup,
+    SpikeMonitor,
+    Synapses,
+    defaultclock,
+    get_device,
+    ms,
+    mV,
+    prefs,
+    second,
+    set_device,
+)
+from brian2.devices.device import reset_device
 
 from neuroengram.errors import ConfigError, StageError
 
@@ -48,12 +71,14 @@ I_ext : volt
 rate_ext : Hz
 rate_noise : Hz
 trial : integer (constant)
+noise_seed : integer (shared, constant)
 """
 
 EXC_DRIVE = "I_e += J_ext * poisson(rate_ext * dt)"
 NOISE = "v += J_noise * sqrt(2 * rate_noise * dt) * randn() * int(not_refractory)"
 
-TARGETS = ("numpy", "cython")
+TARGETS = ("numpy", "cython", "cpp_standalone")
+RUNTIME_TARGETS = ("numpy", "cython")
 
 
 @dataclass(frozen=True)
@@ -117,10 +142,83 @@ class Circuit:
 
 
 def set_target(target: str) -> None:
-    """Select the Brian2 code-generation target (``numpy`` works everywhere; ``cython`` needs a compiler)."""
+    """Select the Brian2 code-generation target (``numpy`` works everywhere; ``cython`` needs a compiler).
+
+    ``cpp_standalone`` is not a global switch: code that supports it opens a :class:`StandaloneProject` per
+    build; the runtime target is then ``numpy`` for anything else that runs."""
     if target not in TARGETS:
         raise ConfigError(f"unknown codegen target {target!r}", key="codegen_target", fix=f"use one of {TARGETS}")
-    prefs.codegen.target = target
+    prefs.codegen.target = target if target in RUNTIME_TARGETS else "numpy"
+
+
+def standalone_directory(name: str) -> Path:
+    """Project folder of a standalone build: one per process and circuit name under the system's temporary folder,
+    reused within the process (an unchanged project then compiles in well under a second: ``make`` has nothing to
+    do), never shared between processes (parallel workers would race on it)."""
+    return Path(tempfile.gettempdir()) / f"neuroengram-standalone-{os.getuid()}" / f"{name}-{os.getpid()}"
+
+
+class StandaloneProject:
+    """One ``cpp_standalone`` build: define the circuit inside the ``with`` block, :meth:`compile`, then :meth:`run`.
+
+    Usage::
+
+        with StandaloneProject("melody") as project:
+            circuit = build_circuit(..., name="melody")     # fixed names: run_args address objects by name
+            project.compile(circuit, duration_ms)
+            for seed, w in runs:
+                project.run(circuit, seed, {circuit.exc_syn.w: w * mV})
+                ...  read monitors and state variables here (they come from the last run's results folder)
+
+    Entering activates the standalone device (``build_on_run=False``); leaving calls ``device.reinit()`` and
+    restores the previous device, so the next build in this process (or a numpy run) starts clean. Each run seeds
+    the random generators from ``noise_seed`` given on the command line (after every other initialisation), so
+    repeated runs of one build draw independent noise and stay reproducible.
+    """
+
+    def __init__(self, name: str, directory: Path | None = None) -> None:
+        self.name = name
+        self.directory = Path(directory) if directory is not None else standalone_directory(name)
+        self.compiled = False
+
+    def __enter__(self) -> StandaloneProject:
+        gc.collect()  # free dead Brian2 objects of earlier builds, whose names would push ours to name_1, name_2
+        set_device("cpp_standalone", directory=str(self.directory), build_on_run=False)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        get_device().reinit()
+        reset_device()
+
+    def compile(self, circuit: Circuit, duration_ms: float) -> None:
+        """Generate and compile the program that runs ``circuit`` for ``duration_ms`` (raises :class:`StageError`
+        if no C++ compiler works)."""
+        device = get_device()
+        device.apply_run_args()
+        seed = device.get_array_name(circuit.cells.variables["noise_seed"])
+        device.insert_code(
+            "main",
+            f"for (size_t _k = 0; _k < _random_generators.size(); _k++) _random_generators[_k].seed({seed}[0] + _k);",
+        )
+        circuit.network.run(duration_ms * ms, namespace={})
+        try:
+            device.build(directory=str(self.directory), compile=True, run=False, with_output=False)
+        except Exception as err:  # Brian2 raises RuntimeError or OSError subclasses when the compiler fails
+            raise StageError(
+                f"the cpp_standalone build failed: {err}",
+                key="codegen_target",
+                fix="install a C++ compiler (g++/clang) or use codegen_target = 'numpy'",
+            ) from err
+        self.compiled = True
+
+    def run(self, circuit: Circuit, seed: int, run_args: Mapping[object, object] | None = None) -> float:
+        """Run the compiled program with noise seed ``seed`` and the given initial values; returns the simulation
+        loop's wall time (s, from Brian2's ``last_run_info.txt``)."""
+        if not self.compiled:
+            raise StageError("the standalone project was run before compile()", key="codegen_target")
+        device = get_device()
+        device.run(run_args={circuit.cells.noise_seed: int(seed) % 2**31, **(run_args or {})}, with_output=False)
+        return float(device._last_run_time)
 
 
 def build_circuit(
@@ -215,4 +313,13 @@ def binned_rates(index: np.ndarray, time_ms: np.ndarray, n_cells: int, duration_
     return counts / (bin_ms / 1000.0)
 
 
-__all__ = ["CellConstants", "Circuit", "binned_rates", "build_circuit", "check_finite", "set_target"]
+__all__ = [
+    "CellConstants",
+    "Circuit",
+    "StandaloneProject",
+    "binned_rates",
+    "build_circuit",
+    "check_finite",
+    "set_target",
+    "standalone_directory",
+]

@@ -48,6 +48,12 @@ class EIConfig(BaseModel):
     epoch_ms: float = Field(250.0, ge=1, le=100000, description="duration of one stimulus epoch")
     duration_ms: float = Field(1500.0, ge=10, le=600000, description="simulated biological time")
     bin_ms: float = Field(10.0, ge=0.1, le=1000, description="bin width of the saved rates")
+    connectivity_seed: int | None = Field(
+        None,
+        ge=0,
+        description="seed of the wiring, stimulus patterns and their order (None: drawn from the run's seed); "
+        "fix it and vary the seed to get noise realisations of one network",
+    )
 
 
 @dataclass
@@ -127,21 +133,26 @@ def spike_statistics(
 
 
 def simulate_ei_network(config: EIConfig, seed: int) -> EIResult:
-    """Build and run the network once (all randomness from ``seed``); return activity, weights and metrics."""
+    """Build and run the network once; return activity, weights and metrics.
+
+    Randomness: the wiring, the stimulus patterns and the order of the epochs come from
+    ``config.connectivity_seed`` (from ``seed`` if None, as one stream with the rest), the initial voltages and
+    the Poisson input from ``seed``."""
     validate_ei(config)
     rng = np.random.default_rng(seed)
+    wiring = rng if config.connectivity_seed is None else np.random.default_rng(config.connectivity_seed)
     brian_seed(seed)
     n_cells = config.n_exc + config.n_inh
     is_excitatory = np.arange(n_cells) < config.n_exc
-    pre, post = random_connectivity(n_cells, config.p_connect, rng)
+    pre, post = random_connectivity(n_cells, config.p_connect, wiring)
     magnitude = np.where(is_excitatory[pre], config.j_exc_mv, config.g_inh * config.j_exc_mv)
 
     n_epochs = max(1, int(np.ceil(config.duration_ms / config.epoch_ms)))
     patterns = np.zeros((config.n_patterns, n_cells), dtype=bool)
     n_stim = round(config.stim_fraction * config.n_exc)
     for k in range(config.n_patterns):
-        patterns[k, rng.choice(config.n_exc, size=n_stim, replace=False)] = True
-    epoch_label = rng.integers(0, config.n_patterns, size=n_epochs) if config.n_patterns else np.zeros(n_epochs, int)
+        patterns[k, wiring.choice(config.n_exc, size=n_stim, replace=False)] = True
+    epoch_label = wiring.integers(0, config.n_patterns, size=n_epochs) if config.n_patterns else np.zeros(n_epochs, int)
     stim = patterns[epoch_label].astype(float) if config.n_patterns else np.zeros((n_epochs, n_cells))
     constants = CellConstants(J_ext_mv=config.j_ext_mv, tau_e_ms=5.0, tau_i_ms=10.0)
     circuit = build_circuit(

@@ -32,6 +32,10 @@
     network: ``robustness.npz`` (``accuracy`` (n_jitter, n_input, n_noise), ``accuracy_per_case``, the grid
     axes); figure ``robustness`` (accuracy heatmaps); ``weights.npz`` the motif; metrics: min / mean accuracy.
 
+``codegen_target``: ``numpy`` (default, no compiler), ``cython``, or ``cpp_standalone`` (task ``melody``: the
+training circuit is compiled once and re-run every epoch with the plastic weights and a new noise seed as
+``run_args``, the replay circuit once; see :class:`neuroengram.spiking.melody.StandaloneMelody`).
+
 Shared formats: ``activity.npz`` (``rates`` (n_rows, n_neurons) Hz, ``bin_ms``, ``is_excitatory``, ``labels``)
 and ``weights.npz`` (``pre``, ``post``, ``weight`` in mV, negative = inhibitory, ``n_neurons``,
 ``is_excitatory``).
@@ -45,6 +49,7 @@ import numpy as np
 from brian2 import seed as brian_seed
 from pydantic import Field
 
+from neuroengram.errors import ConfigError
 from neuroengram.spiking.melody import MelodyConfig, learn_melodies
 from neuroengram.spiking.model import set_target
 from neuroengram.spiking.motifs import (
@@ -84,8 +89,10 @@ class Params(StageParams, EIConfig, XORConfig, LearningConfig, MelodyConfig):
         "ei_network",
         description="what to simulate: ei_network (quickstart), xor, xor_robustness, xor_learning, melody",
     )
-    codegen_target: Literal["numpy", "cython"] = Field(
-        "numpy", description="Brian2 code generation target (numpy needs no compiler)"
+    codegen_target: Literal["numpy", "cython", "cpp_standalone"] = Field(
+        "numpy",
+        description="Brian2 code generation target (numpy needs no compiler; cython and cpp_standalone need a C++ "
+        "compiler; cpp_standalone: task melody only, compiled once and re-run per epoch)",
     )
     grid_input_rates_hz: tuple[NonNegative, ...] = Field(
         (1500.0, 2000.0, 3000.0, 4000.0), min_length=1, description="xor_robustness: input rates of the grid"
@@ -100,6 +107,12 @@ class Params(StageParams, EIConfig, XORConfig, LearningConfig, MelodyConfig):
 
 def run(params: Params, ctx: StageContext) -> Metrics:
     """Run ``params.task`` with ``ctx.seed``; write arrays and figures through ``ctx``; return scalar metrics."""
+    if params.codegen_target == "cpp_standalone" and params.task != "melody":
+        raise ConfigError(
+            f"codegen_target {params.codegen_target!r} is not available for task {params.task!r}",
+            key="stages.spiking.codegen_target",
+            fix="use numpy or cython for this task (cpp_standalone serves task = 'melody')",
+        )
     set_target(params.codegen_target)
     brian_seed(ctx.seed)
     task = {
@@ -240,7 +253,8 @@ def _run_xor_learning(params: Params, ctx: StageContext) -> Metrics:
 
 def _run_melody(params: Params, ctx: StageContext) -> Metrics:
     config = MelodyConfig.model_validate(params.model_dump(include=set(MelodyConfig.model_fields)))
-    result = learn_melodies(config, ctx.seed, progress=ctx.progress)
+    standalone = params.codegen_target == "cpp_standalone"
+    result = learn_melodies(config, ctx.seed, progress=ctx.progress, standalone=standalone)
     n_melodies, n_steps, _ = result.melodies.shape
     ctx.save_arrays(
         "activity",
