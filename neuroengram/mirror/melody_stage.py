@@ -2,7 +2,7 @@
 
 Reads the spiking stage's ``task = "melody"`` outputs (``spiking/melody.npz``: ``melodies``, ``replayed``;
 ``spiking/weights.npz``: network 0's synapses; ``spiking/activity.npz``: network 0's replay rates per step) and
-the melody parameters of that stage from the point's ``point.json`` (written by the runner).
+the melody parameters that stage ran with (``spiking/melody_config.json``).
 
 1. Mirror -> Brian2: calibrate the transfer functions in Brian2, train the mirror in PyTorch (seeded), export its
    chain -> P weights as synapses and replay every melody from its cue in Brian2 without learning.
@@ -20,7 +20,6 @@ exported chain -> P synapses in the ``spiking/weights.npz`` format), figures ``b
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING
 
@@ -35,7 +34,7 @@ from neuroengram.mirror.melody import (
     readout_synapses,
     save_mirror,
 )
-from neuroengram.spiking.melody import Layout, MelodyConfig
+from neuroengram.spiking.melody import MELODY_CONFIG, Layout, MelodyConfig
 from neuroengram.stages import Metric, StageContext
 
 if TYPE_CHECKING:
@@ -43,17 +42,15 @@ if TYPE_CHECKING:
 
 
 def spiking_melody_config(ctx: StageContext) -> MelodyConfig:
-    """The melody parameters of the spiking stage at this point (from ``point.json``)."""
-    path = ctx.point_dir / "point.json"
-    stages = json.loads(path.read_text()).get("stages", {}) if path.is_file() else {}
-    spiking = stages.get("spiking", {})
-    if spiking.get("task") != "melody":
+    """The melody parameters the spiking stage ran with at this point (``spiking/melody_config.json``)."""
+    path = ctx.input_dir("spiking") / MELODY_CONFIG
+    if not path.is_file():
         raise StageError(
             "task 'melody_bridge' needs the spiking stage's melody task at this point",
             key="stages.mirror.task",
             fix="add [stages.spiking] with task = 'melody' to the study",
         )
-    return MelodyConfig(**{key: spiking[key] for key in MelodyConfig.model_fields if key in spiking})
+    return MelodyConfig.model_validate_json(path.read_text(encoding="utf-8"))
 
 
 def run_melody_bridge(params: Params, ctx: StageContext) -> dict[str, Metric]:

@@ -93,6 +93,10 @@ POOL_RELAY_MV = 80.0
 W_INIT_MV = 2.0
 
 
+MELODY_CONFIG = "melody_config.json"
+"""File name of the :class:`MelodyConfig` the spiking stage's melody task writes next to ``melody.npz``."""
+
+
 class MelodyConfig(BaseModel):
     """Parameters of melody learning and replay (also fields of the spiking stage's ``Params``)."""
 

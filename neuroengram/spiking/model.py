@@ -35,8 +35,10 @@ then re-run with new values of state variables (``run_args``: synaptic weights, 
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -154,8 +156,15 @@ def set_target(target: str) -> None:
 def standalone_directory(name: str) -> Path:
     """Project folder of a standalone build: one per process and circuit name under the system's temporary folder,
     reused within the process (an unchanged project then compiles in well under a second: ``make`` has nothing to
-    do), never shared between processes (parallel workers would race on it)."""
-    return Path(tempfile.gettempdir()) / f"neuroengram-standalone-{os.getuid()}" / f"{name}-{os.getpid()}"
+    do), never shared between processes (parallel workers would race on it), removed when the process exits."""
+    path = Path(tempfile.gettempdir()) / f"neuroengram-standalone-{os.getuid()}" / f"{name}-{os.getpid()}"
+    if path not in _STANDALONE_DIRS:
+        _STANDALONE_DIRS.add(path)
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+_STANDALONE_DIRS: set[Path] = set()
 
 
 class StandaloneProject:
@@ -183,6 +192,8 @@ class StandaloneProject:
 
     def __enter__(self) -> StandaloneProject:
         gc.collect()  # free dead Brian2 objects of earlier builds, whose names would push ours to name_1, name_2
+        # Brian2's default `make -j` starts one compiler per source file at once; keep it to the cores we have.
+        prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
         set_device("cpp_standalone", directory=str(self.directory), build_on_run=False)
         return self
 

@@ -24,9 +24,10 @@
     XOR-gated three-factor rule, then replays every melody from a cue of its first ``cue_steps`` steps.
     ``activity.npz`` has one row per step of network 0 replaying melody 0, 1, ... in turn (``labels`` = melody
     index, ``bin_ms`` = ``step_ms``); ``weights.npz`` network 0's synapses in replay; ``melody.npz``
-    (``melodies``, ``replayed``, ``error_rate`` per epoch and network, ``replay_accuracy``, ``weights_mv``);
-    figures ``raster`` (network 0 replaying melody 0), ``xor_error``, ``replay``; metrics: replay bit accuracy
-    (mean and per melody), XOR error rate at the start and the end, read-out weight statistics.
+    (``melodies``, ``replayed``, ``error_rate`` per epoch and network, ``replay_accuracy``, ``weights_mv``),
+    ``melody_config.json`` (the :class:`~neuroengram.spiking.melody.MelodyConfig` that ran); figures ``raster``
+    (network 0 replaying melody 0), ``xor_error``, ``replay``; metrics: replay bit accuracy (mean and per melody),
+    XOR error rate at the start and the end, read-out weight statistics.
 ``xor_robustness``
     truth tables over the grid ``grid_input_rates_hz`` x ``grid_noise_rates_hz`` x ``grid_weight_jitters`` in one
     network: ``robustness.npz`` (``accuracy`` (n_jitter, n_input, n_noise), ``accuracy_per_case``, the grid
@@ -50,7 +51,7 @@ from brian2 import seed as brian_seed
 from pydantic import Field
 
 from neuroengram.errors import ConfigError
-from neuroengram.spiking.melody import MelodyConfig, learn_melodies
+from neuroengram.spiking.melody import MELODY_CONFIG, MelodyConfig, learn_melodies
 from neuroengram.spiking.model import set_target
 from neuroengram.spiking.motifs import (
     XOR_CASES,
@@ -264,6 +265,7 @@ def _run_melody(params: Params, ctx: StageContext) -> Metrics:
         labels=np.repeat(np.arange(n_melodies), n_steps),
     )
     _save_weights(ctx, result.pre, result.post, result.weight, result.is_excitatory)
+    (ctx.out_dir / MELODY_CONFIG).write_text(config.model_dump_json(indent=2), encoding="utf-8")
     ctx.save_arrays(
         "melody",
         melodies=result.melodies,

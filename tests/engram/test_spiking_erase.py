@@ -8,8 +8,6 @@ erased over 3 seeds: benchmarks/bridge_melody.py."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 import torch
@@ -29,6 +27,9 @@ def _ctx(point_dir, stage: str, seed: int) -> StageContext:
 
 
 def test_mirror_melody_task_needs_the_spiking_melody(tmp_path):
+    with pytest.raises(StageError, match="spiking"):
+        mirror_stage.run(mirror_stage.Params(task="melody_bridge"), _ctx(tmp_path, "mirror", 0))
+    (tmp_path / "spiking").mkdir()  # a spiking stage that ran another task
     with pytest.raises(StageError, match="melody"):
         mirror_stage.run(mirror_stage.Params(task="melody_bridge"), _ctx(tmp_path, "mirror", 0))
 
@@ -41,7 +42,6 @@ def test_erasing_one_melody_through_the_bridge(tmp_path):
     recall 0.0) and 1.0, specificity, reactivation and locality 1.0."""
     prefs.codegen.target = "numpy"
     spiking = spiking_stage.Params(task="melody", epochs=0, **SMALL)
-    (tmp_path / "point.json").write_text(json.dumps({"stages": {"spiking": spiking.model_dump(mode="json")}}))
     spiking_stage.run(spiking, _ctx(tmp_path, "spiking", 1))
     mirror = mirror_stage.run(mirror_stage.Params(task="melody_bridge"), _ctx(tmp_path, "mirror", 1))
     assert mirror["bridge_replay_accuracy_min"] >= 0.9
