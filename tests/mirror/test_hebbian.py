@@ -53,6 +53,18 @@ def test_recording_has_one_state_per_step_and_exactly_k_active_slots(recall_batc
     assert torch.all((first.abs().sum(dim=-1) > 0) == (rec.attention[:, 0] > 0))
 
 
+def test_narrow_code_and_gated_controller(recall_batch: torch.Tensor) -> None:
+    torch.manual_seed(0)
+    model = HebbianMemoryRNN(9, 4, hidden=20, code=6, slots=8, k=2, core="gru").eval()
+    with torch.no_grad():
+        _, rec = model(recall_batch, record=True)
+    batch, steps = recall_batch.shape[:2]
+    # Memory, trace and code are C = 6 wide; the controller is H = 20 wide and reads [x_t; m_t] (9 + 6 inputs).
+    assert model.cell.memory.shape == (8, 6) and rec.trace.shape == (batch, steps, 8, 6)
+    assert rec.hidden.shape == (batch, steps, 20) and model.cell.recurrent.input_size == 9 + 6
+    assert torch.all((rec.attention > 0).sum(dim=-1) == 2) and torch.count_nonzero(rec.trace) > 0
+
+
 def test_switching_the_hebbian_update_off(recall_batch: torch.Tensor) -> None:
     with torch.no_grad():
         on_logits, on = _model()(recall_batch, record=True)
@@ -78,6 +90,8 @@ def test_bad_cell_options() -> None:
         HebbianMemoryRNN(3, 2, rule="bcm")
     with pytest.raises(ConfigError, match="unknown core"):
         HebbianMemoryRNN(3, 2, core="lstm")
+    with pytest.raises(ConfigError, match="code width"):
+        HebbianMemoryRNN(3, 2, code=0)
 
 
 def test_trace_heatmap_over_time(recall_batch: torch.Tensor) -> None:
