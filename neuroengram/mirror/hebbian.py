@@ -99,7 +99,12 @@ class Recording(NamedTuple):
 
 
 class HebbianMemoryCell(nn.Module):
-    """One step of the Hebbian memory RNN (module docstring): ``forward(x_t, h, trace) -> (h, a, trace)``.
+    """The Hebbian memory RNN's recurrence over a sequence (module docstring): ``forward(x) -> (h, a, 𝐇)``.
+
+    The memory path (``z_t``, ``a_t``, ``m_t``, ``𝐇_t``) does not depend on the controller state ``h``, so it runs
+    first as a loop over steps (vectorised over steps when the trace is off, since ``E_t = M`` then) and the
+    controller runs after it over ``[z_t; m_t]`` (tanh core, loop) or ``[x_t; m_t]`` (gru core, one fused
+    ``nn.GRU`` call). This ordering gives the same values as interleaving the two step by step.
 
     Parameters
     ----------
@@ -112,7 +117,7 @@ class HebbianMemoryCell(nn.Module):
     temperature: softmax temperature of the cosine logits.
     rule: ``"ema"`` or ``"oja"`` trace update.
     hebbian: ``False`` switches the Hebbian update off (ablation; ``𝐇`` stays 0).
-    core: hidden-state update, ``"tanh"`` (one ``nn.Linear``) or ``"gru"`` (an ``nn.GRUCell`` over ``[x_t; m_t]``,
+    core: hidden-state update, ``"tanh"`` (one ``nn.Linear``) or ``"gru"`` (an ``nn.GRU`` over ``[x_t; m_t]``,
         gated; for long sequences; equations in the module docstring).
     code: width ``C`` of the input code, the memory slots and the trace (default: ``hidden``).
     """
@@ -156,30 +161,49 @@ class HebbianMemoryCell(nn.Module):
             self.register_buffer("eta_logit", eta_logit)
         self.core = core
         self.recurrent: nn.Module = (
-            nn.Linear(2 * code + hidden, hidden) if core == "tanh" else nn.GRUCell(n_inputs + code, hidden)
+            nn.Linear(2 * code + hidden, hidden)
+            if core == "tanh"
+            else nn.GRU(n_inputs + code, hidden, batch_first=True)
         )
 
     @property
     def eta(self) -> torch.Tensor:
         return torch.sigmoid(self.eta_logit)
 
-    def initial_state(self, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Zero hidden state (B, H) and zero trace (B, K, C)."""
+    def memory_pass(
+        self, x: torch.Tensor, record: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """Codes ``z`` (B, T, C), activations ``a`` (B, T, K), reads ``m`` (B, T, C) and, if ``record``, traces
+        ``𝐇_t`` after each step's write (B, T, K, C; zeros when the update is off)."""
+        batch, steps, _ = x.shape
         slots, code = self.memory.shape
-        return self.memory.new_zeros(batch, self.hidden), self.memory.new_zeros(batch, slots, code)
-
-    def forward(
-        self, x: torch.Tensor, h: torch.Tensor, trace: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         z = self.norm(torch.relu(self.encoder(x)))
-        attention, recalled = retrieve(z, self.memory, trace, self.gain, self.k, self.temperature)
-        if self.core == "tanh":
-            h = torch.tanh(self.recurrent(torch.cat([z, recalled, h], dim=-1)))
-        else:
-            h = self.recurrent(torch.cat([x, recalled], dim=-1), h)
-        if self.hebbian:
-            trace = hebbian_update(trace, attention, z, self.eta, self.rule)
-        return h, attention, trace
+        if not self.hebbian:
+            zero = self.memory.new_zeros(1, slots, code).expand(batch * steps, slots, code)
+            attention, recalled = retrieve(z.reshape(-1, code), self.memory, zero, self.gain, self.k, self.temperature)
+            traces = self.memory.new_zeros(batch, steps, slots, code) if record else None
+            return z, attention.reshape(batch, steps, slots), recalled.reshape(batch, steps, code), traces
+        trace = self.memory.new_zeros(batch, slots, code)
+        parts: list[tuple[torch.Tensor, ...]] = []
+        for t in range(steps):
+            attention, recalled = retrieve(z[:, t], self.memory, trace, self.gain, self.k, self.temperature)
+            trace = hebbian_update(trace, attention, z[:, t], self.eta, self.rule)
+            parts.append((attention, recalled, trace) if record else (attention, recalled))
+        stacked = [torch.stack(part, dim=1) for part in zip(*parts, strict=True)]
+        return z, stacked[0], stacked[1], stacked[2] if record else None
+
+    def forward(self, x: torch.Tensor, record: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """Hidden states ``h`` (B, T, H), slot activations ``a`` (B, T, K) and, if ``record``, traces (B, T, K, C)
+        of ``x`` (B, T, D), from ``h_0 = 0`` and ``𝐇_0 = 0``."""
+        z, attention, recalled, traces = self.memory_pass(x, record)
+        if self.core == "gru":
+            return self.recurrent(torch.cat([x, recalled], dim=-1))[0], attention, traces
+        h = x.new_zeros(x.shape[0], self.hidden)
+        hidden = []
+        for t in range(x.shape[1]):
+            h = torch.tanh(self.recurrent(torch.cat([z[:, t], recalled[:, t], h], dim=-1)))
+            hidden.append(h)
+        return torch.stack(hidden, dim=1), attention, traces
 
 
 class HebbianMemoryRNN(nn.Module):
@@ -195,14 +219,9 @@ class HebbianMemoryRNN(nn.Module):
         self.head = nn.Linear(self.cell.hidden, n_outputs)
 
     def forward(self, x: torch.Tensor, record: bool = False) -> torch.Tensor | tuple[torch.Tensor, Recording]:
-        h, trace = self.cell.initial_state(x.shape[0])
-        steps: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
-        for t in range(x.shape[1]):
-            h, attention, trace = self.cell(x[:, t], h, trace)
-            if record:
-                steps.append((h, attention, trace))
-        logits = self.head(h)
+        hidden, attention, traces = self.cell(x, record)
+        logits = self.head(hidden[:, -1])
         if not record:
             return logits
-        hidden, attention, traces = (torch.stack(parts, dim=1) for parts in zip(*steps, strict=True))
+        assert traces is not None
         return logits, Recording(hidden, attention, traces)

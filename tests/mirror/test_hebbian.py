@@ -8,7 +8,7 @@ import torch
 
 from neuroengram.errors import ConfigError
 from neuroengram.mirror.figures import trace_heatmap
-from neuroengram.mirror.hebbian import HebbianMemoryRNN, topk_softmax
+from neuroengram.mirror.hebbian import HebbianMemoryRNN, hebbian_update, retrieve, topk_softmax
 from neuroengram.mirror.tasks import associative_recall
 
 
@@ -63,6 +63,31 @@ def test_narrow_code_and_gated_controller(recall_batch: torch.Tensor) -> None:
     assert model.cell.memory.shape == (8, 6) and rec.trace.shape == (batch, steps, 8, 6)
     assert rec.hidden.shape == (batch, steps, 20) and model.cell.recurrent.input_size == 9 + 6
     assert torch.all((rec.attention > 0).sum(dim=-1) == 2) and torch.count_nonzero(rec.trace) > 0
+
+
+def _interleaved(model: HebbianMemoryRNN, x: torch.Tensor) -> torch.Tensor:
+    """Reference: read, controller step and Hebbian write interleaved step by step (gru core); last hidden state."""
+    cell = model.cell
+    gru = torch.nn.GRUCell(cell.recurrent.input_size, cell.hidden)
+    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        getattr(gru, name).data.copy_(getattr(cell.recurrent, f"{name}_l0"))
+    h = x.new_zeros(x.shape[0], cell.hidden)
+    trace = x.new_zeros(x.shape[0], *cell.memory.shape)
+    for t in range(x.shape[1]):
+        z = cell.norm(torch.relu(cell.encoder(x[:, t])))
+        attention, recalled = retrieve(z, cell.memory, trace, cell.gain, cell.k, cell.temperature)
+        h = gru(torch.cat([x[:, t], recalled], dim=-1), h)
+        if cell.hebbian:
+            trace = hebbian_update(trace, attention, z, cell.eta, cell.rule)
+    return h
+
+
+@pytest.mark.parametrize("hebbian", [True, False])
+def test_memory_first_ordering_equals_step_by_step(recall_batch: torch.Tensor, hebbian: bool) -> None:
+    model = _model(core="gru", code=5, hebbian=hebbian)
+    with torch.no_grad():
+        _, rec = model(recall_batch, record=True)
+        torch.testing.assert_close(rec.hidden[:, -1], _interleaved(model, recall_batch))
 
 
 def test_switching_the_hebbian_update_off(recall_batch: torch.Tensor) -> None:
