@@ -149,25 +149,29 @@ def test_associative_recall_needs_the_hebbian_trace() -> None:
 
 @pytest.mark.slow
 def test_gated_cell_keeps_up_with_a_gru_of_equal_size_on_digits() -> None:
-    """Reduced form of ``benchmarks/mirror_memory.py`` (digits, gated core): within 2 points of an equal-size GRU."""
+    """Reduced form of ``benchmarks/mirror_memory.py`` (digits, gated core, 3 seeds): within 2 points of a GRU."""
     from neuroengram.mirror.baselines import matched_classifier, parameter_count
     from neuroengram.mirror.tasks import digit_sequences
     from neuroengram.mirror.train import accuracy, train_classifier
 
     x, y = (torch.from_numpy(part) for part in digit_sequences())
-    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))
-    train, test = order[:1200], order[1200:]
-    torch.manual_seed(0)
-    hebbian = HebbianMemoryRNN(8, 10, hidden=24, code=8, slots=16, k=2, core="gru")
-    torch.manual_seed(0)
-    gru = matched_classifier("gru", 8, 10, parameter_count(hebbian))
-    assert abs(parameter_count(gru) - parameter_count(hebbian)) <= 0.02 * parameter_count(hebbian)
-    scores = {}
-    for name, model in (("hebbian", hebbian), ("gru", gru)):
-        train_classifier(
-            model, x[train], y[train], epochs=12, lr=3e-3, batch_size=32, generator=torch.Generator().manual_seed(0)
-        )
-        scores[name] = accuracy(model, x[test], y[test])
-    # Measured (seeds 0-2, benchmarks/README.hebbian.md): both ~95-97 %; the margin covers seed-to-seed spread.
-    assert scores["gru"] >= 0.9, scores
-    assert scores["hebbian"] >= scores["gru"] - 0.02, scores
+    differences, gru_scores = [], []
+    for seed in (0, 1, 2):
+        order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+        train, test = order[:1200], order[1200:]
+        torch.manual_seed(seed)
+        hebbian = HebbianMemoryRNN(8, 10, hidden=24, code=8, slots=16, k=2, core="gru")
+        torch.manual_seed(seed)
+        gru = matched_classifier("gru", 8, 10, parameter_count(hebbian))
+        assert abs(parameter_count(gru) - parameter_count(hebbian)) <= 0.02 * parameter_count(hebbian)
+        scores = []
+        for model in (hebbian, gru):
+            generator = torch.Generator().manual_seed(seed)
+            train_classifier(model, x[train], y[train], epochs=12, lr=3e-3, batch_size=32, generator=generator)
+            scores.append(accuracy(model, x[test], y[test]))
+        differences.append(scores[0] - scores[1])
+        gru_scores.append(scores[1])
+    # Measured (benchmarks/README.hebbian.md): GRU 91.3 / 92.5 / 91.1 %, cell - GRU +0.8 / -3.2 / +1.9 points
+    # (mean -0.2); single seeds spread by +-3 points at this size, so the check is on the 3-seed mean.
+    assert np.mean(gru_scores) >= 0.88, gru_scores
+    assert np.mean(differences) >= -0.02, differences
