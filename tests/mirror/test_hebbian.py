@@ -167,11 +167,11 @@ def test_gated_cell_keeps_up_with_a_gru_of_equal_size_on_digits() -> None:
         scores = []
         for model in (hebbian, gru):
             generator = torch.Generator().manual_seed(seed)
-            train_classifier(model, x[train], y[train], epochs=12, lr=3e-3, batch_size=32, generator=generator)
+            train_classifier(model, x[train], y[train], epochs=8, lr=3e-3, batch_size=32, generator=generator)
             scores.append(accuracy(model, x[test], y[test]))
         differences.append(scores[0] - scores[1])
         gru_scores.append(scores[1])
-    # Measured (benchmarks/README.hebbian.md): GRU 91.3 / 92.5 / 91.1 %, cell - GRU +0.8 / -3.2 / +1.9 points
-    # (mean -0.2); single seeds spread by +-3 points at this size, so the check is on the 3-seed mean.
-    assert np.mean(gru_scores) >= 0.88, gru_scores
+    # Measured (benchmarks/README.hebbian.md): GRU 86.6 / 89.3 / 90.1 %, cell - GRU +1.5 / -0.9 / +0.5 points
+    # (mean +0.4); single seeds spread by up to +-3 points at this size, so the check is on the 3-seed mean.
+    assert np.mean(gru_scores) >= 0.85, gru_scores
     assert np.mean(differences) >= -0.02, differences
