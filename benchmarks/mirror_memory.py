@@ -27,12 +27,18 @@ from neuroengram.mirror.memory import capacity_curve
 from neuroengram.mirror.tasks import associative_recall, digit_sequences, mnist1d_sequences
 from neuroengram.mirror.train import accuracy, train_classifier
 
+MODELS = ("GRU", "LSTM", "hebbian RNN", "hebbian off")
 
-def compare(name: str, data: tuple[np.ndarray, ...], n_classes: int, epochs: int, seed: int, core: str) -> None:
-    """Train the Hebbian RNN (on / off) and matched GRU and LSTM on ``(x_train, y_train, x_test, y_test)``."""
+
+def compare(
+    name: str, data: tuple[np.ndarray, ...], n_classes: int, epochs: int, seed: int, cell: dict[str, object]
+) -> dict[str, tuple[float, float]]:
+    """Train the Hebbian RNN (on / off) and matched GRU and LSTM on ``(x_train, y_train, x_test, y_test)``.
+
+    Prints one table row per model; returns ``{model: (held-out accuracy, wall seconds)}``.
+    """
     x_train, y_train, x_test, y_test = (torch.from_numpy(part) for part in data)
     n_inputs = x_train.shape[2]
-    cell = {"hidden": 32, "slots": 16, "k": 2, "core": core}
     torch.manual_seed(seed)
     models = {"hebbian RNN": HebbianMemoryRNN(n_inputs, n_classes, **cell)}
     torch.manual_seed(seed)
@@ -41,8 +47,8 @@ def compare(name: str, data: tuple[np.ndarray, ...], n_classes: int, epochs: int
     for kind in ("gru", "lstm"):
         torch.manual_seed(seed)
         models[kind.upper()] = matched_classifier(kind, n_inputs, n_classes, budget)
-    results: dict[str, float] = {}
-    for label in ("GRU", "LSTM", "hebbian RNN", "hebbian off"):
+    results: dict[str, tuple[float, float]] = {}
+    for label in MODELS:
         model = models[label]
         start = time.perf_counter()
         train_classifier(
@@ -54,12 +60,30 @@ def compare(name: str, data: tuple[np.ndarray, ...], n_classes: int, epochs: int
             batch_size=32,
             generator=torch.Generator().manual_seed(seed),
         )
-        results[label] = accuracy(model, x_test, y_test)
-        shown = f"{label} ({core})" if label.startswith("hebbian") else label
+        results[label] = (accuracy(model, x_test, y_test), time.perf_counter() - start)
+        shown = f"{label} ({cell['core']})" if label.startswith("hebbian") else label
         print(
-            f"| {name} | {shown} | {parameter_count(model)} | {100 * results[label]:.1f} % "
-            f"| {100 * (results[label] - results['GRU']):+.1f} "
-            f"| {time.perf_counter() - start:.0f} s |",
+            f"| {name} | {shown} | {seed} | {parameter_count(model)} | {100 * results[label][0]:.1f} % "
+            f"| {100 * (results[label][0] - results['GRU'][0]):+.1f} | {results[label][1]:.0f} s |",
+            flush=True,
+        )
+    return results
+
+
+def _sd(values: np.ndarray) -> float:
+    """Sample standard deviation (0 for a single value)."""
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
+
+def summarise(name: str, runs: list[dict[str, tuple[float, float]]]) -> None:
+    """One row per model over seeds: accuracy and its difference to the GRU as mean +- sd (points), mean time."""
+    gru = np.array([run["GRU"][0] for run in runs])
+    for label in MODELS:
+        acc = np.array([run[label][0] for run in runs])
+        wall = np.mean([run[label][1] for run in runs])
+        print(
+            f"| {name} | {label} | mean of {len(runs)} | | {100 * acc.mean():.1f} +- {100 * _sd(acc):.1f} % "
+            f"| {100 * (acc - gru).mean():+.1f} +- {100 * _sd(acc - gru):.1f} | {wall:.0f} s |",
             flush=True,
         )
 
@@ -101,26 +125,35 @@ def capacity(figure: Path, seed: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", nargs="+", default=["digits", "recall", "capacity"])
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="one run per seed, then mean +- sd")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--core", choices=["tanh", "gru"], default="tanh", help="hidden update of the Hebbian cell")
+    parser.add_argument("--hidden", type=int, default=32, help="controller width H of the Hebbian cell")
+    parser.add_argument("--code", type=int, default=None, help="code / slot width C of the Hebbian cell (default H)")
+    parser.add_argument("--slots", type=int, default=16, help="memory slots K of the Hebbian cell")
     parser.add_argument("--figure", type=Path, default=Path("benchmarks/mirror_capacity.png"))
     args = parser.parse_args()
     torch.set_num_threads(1)
-    rng = np.random.default_rng(args.seed)
-    if {"digits", "recall", "mnist1d"} & set(args.tasks):
-        print("| task | model | parameters | held-out accuracy | vs GRU (points) | time |")
-        print("|---|---|---|---|---|---|")
-    if "digits" in args.tasks:
-        x, y = digit_sequences()
-        compare("digits 8x8", split(x, y, 1200, rng), 10, args.epochs, args.seed, args.core)
-    if "recall" in args.tasks:
-        x, y = associative_recall(5000, n_pairs=4, n_keys=8, n_values=8, rng=rng)
-        compare("recall 4 pairs", split(x, y, 4000, rng), 8, args.epochs, args.seed, args.core)
-    if "mnist1d" in args.tasks:
-        compare("MNIST-1D", mnist1d_sequences(), 10, args.epochs, args.seed, args.core)
+    cell = {"hidden": args.hidden, "code": args.code, "slots": args.slots, "k": 2, "core": args.core}
+    tasks = [task for task in ("digits", "recall", "mnist1d") if task in args.tasks]
+    if tasks:
+        print("| task | model | seed | parameters | held-out accuracy | vs GRU (points) | time |")
+        print("|---|---|---|---|---|---|---|")
+    for task in tasks:
+        runs = []
+        for seed in args.seeds:
+            rng = np.random.default_rng(seed)
+            if task == "digits":
+                name, n_classes, data = "digits 8x8", 10, split(*digit_sequences(), 1200, rng)
+            elif task == "recall":
+                x, y = associative_recall(5000, n_pairs=4, n_keys=8, n_values=8, rng=rng)
+                name, n_classes, data = "recall 4 pairs", 8, split(x, y, 4000, rng)
+            else:
+                name, n_classes, data = "MNIST-1D", 10, mnist1d_sequences()
+            runs.append(compare(name, data, n_classes, args.epochs, seed, cell))
+        summarise(name, runs)
     if "capacity" in args.tasks:
-        capacity(args.figure, args.seed)
+        capacity(args.figure, args.seeds[0])
 
 
 if __name__ == "__main__":
