@@ -207,8 +207,7 @@ def guard_alphas(
             return spectral_radius(weights[n] - a * engrams[n]) <= original[n] * (1 + TOLERANCE)
 
         applied = {
-            n: alpha if guard == "none" else _largest_admissible(lambda a, n=n: keeps(n, a), alpha)
-            for n in names
+            n: alpha if guard == "none" else _largest_admissible(lambda a, n=n: keeps(n, a), alpha) for n in names
         }
         unguarded = {n: spectral_radius(weights[n] - alpha * engrams[n]) for n in names}
         edited = {n: spectral_radius(weights[n] - applied[n] * engrams[n]) for n in names}

@@ -21,7 +21,8 @@ def melody_autoencoder():
     t = torch.linspace(0, 1, 10)[:, None]
     templates = torch.stack([torch.sin(2 * torch.pi * (1 + 2 * torch.rand(8, generator=gen)) * t) for _ in range(3)])
     labels = np.arange(210) % 3
-    x = templates[labels] * (1 + 0.2 * torch.randn(210, 1, 1, generator=gen)) + 0.1 * torch.randn(210, 10, 8, generator=gen)
+    gain = 1 + 0.2 * torch.randn(210, 1, 1, generator=gen)
+    x = templates[labels] * gain + 0.1 * torch.randn(210, 10, 8, generator=gen)
     torch.manual_seed(1)
     model = DaleAutoencoder(8, 4, n_units=32)
     torch.manual_seed(1)
