@@ -1,12 +1,15 @@
 """Benchmark: erasing one class (a melody / a stimulus pattern) from the mirror's recurrent autoencoder.
 
     OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/engram_mirror_erasure.py --data melody [--seeds 0 1 2]
+        [--spiking-dir RUN/points/<key>/spiking]
     OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/engram_mirror_erasure.py --data activity [--seeds 0 1 2]
 
-Per seed the real pipeline runs through the stages (no stand-ins): ``--data melody``: the spiking stage's melody
-task (4 melodies x 16 steps x 8 channels, 10 epochs, replay from a 2-step cue), then the mirror on noisy
-presentations of the replayed melodies (``data = "melody"``, 160 presentations, 5 % flipped bits, latent 4, 60
-epochs, cross-entropy); ``--data activity``: the spiking E/I network driven by 4 stimulus patterns (the settings of
+The real pipeline runs through the stages (no stand-ins). ``--data melody``: the spiking stage's melody task (4
+melodies x 16 steps x 8 channels, 10 epochs, replay from a 2-step cue; run once with seed 0, ~10 min on a loaded
+2-core machine, or read from ``--spiking-dir``, e.g. a run of ``studies/engram_melody.toml``), then per seed the
+mirror on noisy presentations of the replayed melodies (``data = "melody"``, ``data_seed`` = seed: 160
+presentations, 5 % flipped bits, 20 % held out; 64 units, latent 4, 150 epochs, Adam lr 0.02, batch 16,
+cross-entropy). ``--data activity``: per seed the spiking E/I network driven by 4 stimulus patterns (the settings of
 ``studies/engram_mirror.toml``), then the mirror on windows of its rates (latent 6, 80 epochs, MSE). Every class is
 erased in turn at every alpha, with each recurrent guard (none, radius, jacobian). Reported per guard and alpha, mean
 over classes and seeds: the forgotten class's held-out error ratio (erased / original) against the two untrained
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -31,12 +35,21 @@ from neuroengram.mirror.autoencoder import DaleAutoencoder
 from neuroengram.spiking import stage as spiking_stage
 from neuroengram.stages import StageContext
 
-ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5)
+ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5)
 GUARDS = ("none", "radius", "jacobian")
 SETTINGS = {
     "melody": (
         {"task": "melody", "n_melodies": 4, "n_steps": 16, "n_channels": 8, "cue_steps": 2, "epochs": 10},
-        {"data": "melody", "n_sequences": 160, "melody_flip": 0.05, "latent_width": 4, "epochs": 60},
+        {
+            "data": "melody",
+            "n_sequences": 160,
+            "melody_flip": 0.05,
+            "latent_width": 4,
+            "n_units": 64,
+            "epochs": 150,
+            "lr": 0.02,
+            "batch_size": 16,
+        },
     ),
     "activity": (
         {"task": "ei_network", "n_exc": 160, "n_inh": 40, "n_patterns": 4, "duration_ms": 6000.0},
@@ -45,11 +58,15 @@ SETTINGS = {
 }
 
 
-def pipeline(data: str, seed: int, folder: Path) -> dict:
-    """Run spiking and mirror for one seed; return the erasure result per guard and class."""
+def pipeline(data: str, seed: int, folder: Path, spiking_dir: Path | None) -> dict:
+    """Run spiking (unless ``spiking_dir`` holds its output) and mirror for one seed; erase every class per guard."""
     spiking_params, mirror_params = SETTINGS[data]
     start = time.perf_counter()
-    spiking_stage.run(spiking_stage.Params(**spiking_params), StageContext("spiking", seed, folder))
+    if spiking_dir is None:
+        spiking_stage.run(spiking_stage.Params(**spiking_params), StageContext("spiking", seed, folder))
+    else:
+        shutil.copytree(spiking_dir, folder / "spiking")
+    mirror_params = mirror_params | ({"data_seed": seed} if data == "melody" else {})
     mirror = mirror_stage.run(mirror_stage.Params(**mirror_params), StageContext("mirror", seed + 1000, folder))
     meta = json.loads((folder / "mirror" / "model.json").read_text())
     model = DaleAutoencoder(**meta["model"])
@@ -73,6 +90,27 @@ def pipeline(data: str, seed: int, folder: Path) -> dict:
     return out
 
 
+def matched(runs: list, reference: str) -> dict[str, float]:
+    """Per erasure, the smallest alpha whose forget ratio reaches the reference (initial weights or mean predictor):
+    the fraction of erasures that reach it, of those that reach it with every other class within 10 % (at any
+    alpha), and the mean alpha / worst retain ratio at the matched alpha (over erasures that reach it)."""
+    reached, within, alphas, worst = 0, 0, [], []
+    for r in runs:
+        level = r.untrained_forget_ratio if reference == "untrained" else r.mean_predictor_forget_ratio
+        ok = r.forget_ratio >= level
+        within += bool(np.any(ok & (r.retain_ratio_max <= 1.1)))
+        if ok.any():
+            reached += 1
+            alphas.append(r.alphas[np.argmax(ok)])
+            worst.append(r.retain_ratio_max[np.argmax(ok)])
+    return {
+        "reached": reached / len(runs),
+        "within": within / len(runs),
+        "alpha": float(np.mean(alphas)) if alphas else float("nan"),
+        "retain_max": float(np.mean(worst)) if worst else float("nan"),
+    }
+
+
 def summarise(results: list[dict]) -> dict[str, dict[str, np.ndarray]]:
     table = {}
     for guard in GUARDS:
@@ -87,6 +125,11 @@ def summarise(results: list[dict]) -> dict[str, dict[str, np.ndarray]]:
             "untrained": np.mean([r.untrained_forget_ratio for r in runs]),
             "mean_predictor": np.mean([r.mean_predictor_forget_ratio for r in runs]),
             "reached_untrained": np.mean([r.forget_ratio >= r.untrained_forget_ratio for r in runs], axis=0),
+            **{
+                f"{ref}_{key}": value
+                for ref in ("untrained", "mean_predictor")
+                for key, value in matched(runs, ref).items()
+            },
             "guard_alpha": np.mean([[np.mean(list(g.map_alpha.values())) for g in r.guard] for r in runs], axis=0),
             "n": len(runs),
         }
@@ -123,12 +166,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", choices=sorted(SETTINGS), default="melody")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--spiking-dir", type=Path, default=None, help="reuse this spiking stage output folder")
     args = parser.parse_args()
     start = time.perf_counter()
     results = []
-    for seed in args.seeds:
-        with tempfile.TemporaryDirectory() as tmp:
-            results.append(pipeline(args.data, seed, Path(tmp)))
+    with tempfile.TemporaryDirectory() as shared:
+        spiking_dir = args.spiking_dir
+        if spiking_dir is None and args.data == "melody":  # one spiking run: its melodies for every mirror seed
+            spiking_stage.run(spiking_stage.Params(**SETTINGS["melody"][0]), StageContext("spiking", 0, Path(shared)))
+            spiking_dir = Path(shared) / "spiking"
+        for seed in args.seeds:
+            with tempfile.TemporaryDirectory() as tmp:
+                results.append(pipeline(args.data, seed, Path(tmp), spiking_dir))
     table = summarise(results)
     path = Path(__file__).with_name(f"engram_mirror_{args.data}.png")
     figure(table, args.data, path)
@@ -145,6 +194,13 @@ def main() -> None:
             retain = f"{row['retain_mean'][i]:.3f} | {row['retain_worst_mean'][i]:.3f}, {row['retain_max'][i]:.3f}"
             print(f"| {guard} | {alpha:g} | {forget} | {row['reached_untrained'][i]:.2f} | {retain} | "
                   f"{row['guard_alpha'][i]:.3f} |")  # fmt: skip
+    print("\n| guard | reference | reaches it | ... with others within 10 % | matched α (mean) | worst retain there |")
+    print("|---|---|---|---|---|---|")
+    for guard in GUARDS:
+        row = table[guard]
+        for ref in ("untrained", "mean_predictor"):
+            print(f"| {guard} | {ref} | {row[ref + '_reached']:.2f} | {row[ref + '_within']:.2f} | "
+                  f"{row[ref + '_alpha']:.3g} | {row[ref + '_retain_max']:.3f} |")  # fmt: skip
     print(f"figure: {path}")
 
 

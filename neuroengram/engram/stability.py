@@ -13,8 +13,8 @@ edited dynamics.
 Rules. Feed-forward maps always get ``alpha``. A recurrent map gets ``alpha`` where the full edit keeps the
 original's radius (the guard does nothing), else the largest strength a bisection of ``[0, alpha]``
 (``BISECTION_STEPS`` halvings, keeping the admissible end) finds admissible, or 0 if even the unedited map is not
-(possible for ``"jacobian"``: the feed-forward edits alone move the trajectories). The bisection assumes the radius
-grows with the strength along the segment; every reported radius is measured at the applied strength.
+(not for the rules below, whose bound holds at 0). The bisection assumes the radius grows with the strength along
+the segment; every reported radius is measured at the applied strength.
 
 - ``"radius"``: per recurrent map ``m``, ``ρ(W_m − alpha_m E_m) <= ρ(W_m)``, the spectral radius of the map itself
   (cheap; generic). It bounds the linearisation with all units active, but in a rectified network with ``ρ(W) > 1``
@@ -23,7 +23,9 @@ grows with the strength along the segment; every reported radius is measured at 
 - ``"jacobian"``: one strength for all recurrent maps (they interact through the trajectories) such that, for every
   recurrent map, the largest spectral radius of the linearised dynamics ``J_t = (1 − leak) I + leak · D_t W`` over
   the reference sequences and steps (:func:`trajectory_radius`, ``D_t`` the active units of the *edited* network) is
-  at most the original network's. This is the growth factor that actually applies on the data.
+  at most the larger of the original network's and that of the network whose feed-forward maps alone are edited
+  (those edits move the trajectories too; the guard only limits what the recurrent edit adds). This is the growth
+  factor that actually applies on the data.
 
 The guard never acts silently: :class:`GuardAction` holds, per recurrent map, the applied strength and the radii
 (of the guard's measure) of the original, the unguarded and the applied edit, and :meth:`GuardAction.metrics`
@@ -81,6 +83,9 @@ class GuardAction:
     """``"weight"`` (radii of ``W``) or ``"jacobian"`` (largest radius of the linearisation on the reference data)."""
     map_alpha: dict[str, float]
     radius_original: dict[str, float]
+    radius_bound: dict[str, float]
+    """The radius the guard allowed: the original's (``"weight"``), or the larger of the original's and that of the
+    network with only the feed-forward maps edited (``"jacobian"``)."""
     radius_unguarded: dict[str, float]
     radius_edited: dict[str, float]
 
@@ -96,6 +101,7 @@ class GuardAction:
             key = name.replace(".", "_")
             out[f"{prefix}_alpha_{key}"] = self.map_alpha[name]
             out[f"spectral_radius_original_{key}"] = self.radius_original[name]
+            out[f"spectral_radius_bound_{key}"] = self.radius_bound[name]
             out[f"spectral_radius_unguarded_{key}"] = self.radius_unguarded[name]
             out[f"spectral_radius_edited_{key}"] = self.radius_edited[name]
         return out
@@ -174,7 +180,8 @@ def guard_alphas(
 
     ``guard="none"``: every map gets ``alpha`` (the weight radii are still reported); ``"radius"``: per map,
     ``ρ(W_m − alpha_m E_m) <= ρ(W_m)``; ``"jacobian"``: one strength for all recurrent maps such that the largest
-    :func:`trajectory_radius` of every recurrent map on the ``reference`` batches stays at most the original's.
+    :func:`trajectory_radius` of every recurrent map on the ``reference`` batches stays within the bound of the
+    module docstring.
     """
     if guard not in GUARDS:
         raise ConfigError(f"unknown guard {guard!r}", key="guard", fix=f"use one of {GUARDS}")
@@ -195,16 +202,19 @@ def guard_alphas(
             return trajectory_radius(edited, reference, rec)
 
         original = trajectory_radius(model, reference, rec)
+        without = measure(0.0)  # the feed-forward edits alone also move the trajectories
+        bound = {n: max(original[n], without[n]) for n in names}
         applied_alpha = _largest_admissible(
-            lambda a: all(v <= original[n] * (1 + TOLERANCE) for n, v in measure(a).items()), alpha
+            lambda a: all(v <= bound[n] * (1 + TOLERANCE) for n, v in measure(a).items()), alpha
         )
         applied = {n: applied_alpha for n in names}
         unguarded, edited = measure(alpha), measure(applied_alpha)
     else:
         original = {n: spectral_radius(weights[n]) for n in names}
+        bound = original
 
         def keeps(n: str, a: float) -> bool:
-            return spectral_radius(weights[n] - a * engrams[n]) <= original[n] * (1 + TOLERANCE)
+            return spectral_radius(weights[n] - a * engrams[n]) <= bound[n] * (1 + TOLERANCE)
 
         applied = {
             n: alpha if guard == "none" else _largest_admissible(lambda a, n=n: keeps(n, a), alpha) for n in names
@@ -216,6 +226,7 @@ def guard_alphas(
         measure="jacobian" if guard == "jacobian" else "weight",
         map_alpha=applied,
         radius_original=original,
+        radius_bound=bound,
         radius_unguarded=unguarded,
         radius_edited=edited,
     )

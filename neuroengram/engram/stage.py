@@ -16,7 +16,8 @@ against an untrained model (the mirror's own initial weights, rebuilt from its s
 (:mod:`~neuroengram.engram.stability`); its action (applied strengths, radii before/after) is in the metrics
 (``guard_*``, ``spectral_radius_*``) and in ``sequence_erasure.npz`` (``guard_alpha`` per alpha). Writes
 ``engram/sequence_erasure.npz`` and the figure ``engram/figures/sequence_alpha_sweep`` (ratios against alpha and the
-forget/retain trade-off).
+forget/retain trade-off). ``alpha_reaching_untrained`` / ``alpha_reaching_mean_predictor``: the smallest swept alpha
+at which the forgotten class's error reaches that reference, with the retained classes' ratios there.
 
 ``task = "curvature"`` (digits): train the MLP with a fraction ``label_noise`` of random wrong labels, keep per layer
 the top-ρ K-FAC curvature mass (:func:`~neuroengram.engram.curvature.memorisation_spectrum`) and report recall of the
@@ -52,7 +53,7 @@ from neuroengram.stages import StageContext, StageParams
 REQUIRES: tuple[str, ...] = ()
 
 ALPHA_SWEEP = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
-SEQUENCE_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
+SEQUENCE_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0)
 
 
 class Params(StageParams):
@@ -241,10 +242,23 @@ def _run_mirror(params: Params, ctx: StageContext) -> dict[str, float | int | st
         "recurrent_guard": params.recurrent_guard,
         "guard_active_any_alpha": any(g.active for g in result.guard),
         **guard.metrics(),
+        **_matched_alpha(result, "untrained", result.untrained_forget_ratio),
+        **_matched_alpha(result, "mean_predictor", result.mean_predictor_forget_ratio),
         "sufficiency": result.sufficiency,
         **{k: float(v) for k, v in layer_summary(est).items()},
         "partition_error": partition_error(parts),
         "alpha_sweep_seconds": sweep_time,
+    }
+
+
+def _matched_alpha(result, name: str, level: float) -> dict[str, float]:
+    """The smallest swept alpha whose forget ratio reaches ``level`` and the retain ratios there (NaN if none does)."""
+    reached = np.flatnonzero(result.forget_ratio >= level)
+    i = int(reached[0]) if len(reached) else None
+    return {
+        f"alpha_reaching_{name}": float(result.alphas[i]) if i is not None else float("nan"),
+        f"retain_error_ratio_max_at_{name}": float(result.retain_ratio_max[i]) if i is not None else float("nan"),
+        f"retain_error_ratio_mean_at_{name}": float(result.retain_ratio_mean[i]) if i is not None else float("nan"),
     }
 
 
