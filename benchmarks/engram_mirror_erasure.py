@@ -142,21 +142,30 @@ def figure(table: dict, data: str, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4.2))
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    x_max, y_max = 2.0, 20.0  # blow-ups are drawn at the edge (open markers)
     for guard, color in zip(GUARDS, ("tab:red", "tab:orange", "tab:green"), strict=True):
         row = table[guard]
-        ax.plot(row["retain_worst_mean"], row["forget_gmean"], "o-", color=color, label=f"guard: {guard}")
-        for alpha, x, y in zip(ALPHAS, row["retain_worst_mean"], row["forget_gmean"], strict=True):
-            ax.annotate(f"{alpha:g}", (x, y), fontsize=6, color=color, xytext=(3, 2), textcoords="offset points")
+        x, y = np.minimum(row["retain_worst_mean"], x_max), np.minimum(row["forget_gmean"], y_max)
+        clipped = (row["retain_worst_mean"] > x_max) | (row["forget_gmean"] > y_max)
+        ax.plot(x, y, "-", color=color, label=f"guard: {guard}")
+        ax.plot(x[~clipped], y[~clipped], "o", color=color)
+        ax.plot(x[clipped], y[clipped], "o", mfc="white", color=color)
+        for alpha, xi, yi in zip(ALPHAS, x, y, strict=True):
+            ax.annotate(f"{alpha:g}", (xi, yi), fontsize=6, color=color, xytext=(3, 2), textcoords="offset points")
     row = table["none"]
     ax.axhline(row["untrained"], color="grey", ls=":", label="untrained (initial weights)")
     ax.axhline(row["mean_predictor"], color="grey", ls="-.", label="mean predictor")
     ax.axvline(1.1, color="k", lw=0.5, label="retain target (+10 %)")
-    ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xlim(0.98, x_max * 1.02)
+    ax.set_ylim(0.9, y_max * 1.1)
     ax.set_xlabel("worst retained class: held-out error ratio (mean over erasures)")
     ax.set_ylabel("erased class: error ratio (geometric mean)")
-    ax.set_title(f"Erasing one class from the mirror ({data}); labels: α; n = {row['n']} erasures", fontsize=9)
+    ax.set_title(
+        f"Erasing one class from the mirror ({data}); labels: α; n = {row['n']} erasures; open: beyond the axes",
+        fontsize=8,
+    )
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
