@@ -54,6 +54,7 @@ REQUIRES: tuple[str, ...] = ()
 
 ALPHA_SWEEP = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
 SEQUENCE_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0)
+TRADE_OFF_XMAX = 3.0
 
 
 class Params(StageParams):
@@ -287,7 +288,8 @@ def _sequence_figure(params: Params, result):
     ax_trade.axhline(result.untrained_forget_ratio, color="grey", ls=":", label="untrained (initial weights)")
     ax_trade.axhline(result.mean_predictor_forget_ratio, color="grey", ls="-.", label="mean predictor")
     ax_trade.set_yscale("log")
-    ax_trade.set_xlabel("worst retained class: error ratio")
+    ax_trade.set_xlim(0.98, min(float(np.nanmax(result.retain_ratio_max)) * 1.05, TRADE_OFF_XMAX))
+    ax_trade.set_xlabel(f"worst retained class: error ratio (axis ends at {TRADE_OFF_XMAX:g})")
     ax_trade.set_ylabel("forgotten class: error ratio")
     ax_trade.set_title("forget/retain trade-off (labels: α)", fontsize=9)
     ax_trade.legend(fontsize=7)
