@@ -10,6 +10,9 @@ Public API:
 - :func:`composition_error`, :func:`partition_error`: the algebraic identities, measured.
 - :func:`classification_criteria`: the four criteria of a class engram in a classifier;
   :func:`erase_sequence_class`: erasure of one sequence class from a (recurrent) autoencoder.
+- :func:`guarded_erase`, :func:`guard_alphas`: the stability guard for recurrent maps (caps their edit so the edited
+  dynamics keep the original's spectral radius, of ``W`` or of the Jacobian on the data; reports its action);
+  :func:`spectral_radius`, :func:`trajectory_radius`: the measured radii.
 - :func:`kfac_factors`, :func:`keep_curvature_mass`: the curvature spectrum (keep the top-ρ K-FAC curvature mass).
 """
 
@@ -17,6 +20,7 @@ from neuroengram.engram.criteria import classification_criteria
 from neuroengram.engram.curvature import keep_curvature_mass, kfac_factors
 from neuroengram.engram.estimator import EngramEstimator, composition_error, partition_error, relative_pinv
 from neuroengram.engram.sequences import erase_sequence_class
+from neuroengram.engram.stability import guard_alphas, guarded_erase, spectral_radius, trajectory_radius
 from neuroengram.engram.statistics import LinearMap, Moments, collect_moments, linear_maps
 
 __all__ = [
@@ -27,9 +31,13 @@ __all__ = [
     "collect_moments",
     "composition_error",
     "erase_sequence_class",
+    "guard_alphas",
+    "guarded_erase",
     "keep_curvature_mass",
     "kfac_factors",
     "linear_maps",
     "partition_error",
     "relative_pinv",
+    "spectral_radius",
+    "trajectory_radius",
 ]

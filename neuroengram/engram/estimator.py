@@ -298,11 +298,24 @@ class EngramEstimator:
             self.maps_[name].assign(out, matrix)
         return out
 
-    def erase(self, model: nn.Module, alpha: float | None = None, inplace: bool = False) -> nn.Module:
-        """``model`` with every map set to ``W̃ − alpha · E`` (a copy unless ``inplace``)."""
+    def erase(
+        self,
+        model: nn.Module,
+        alpha: float | None = None,
+        inplace: bool = False,
+        map_alpha: Mapping[str, float] | None = None,
+    ) -> nn.Module:
+        """``model`` with every map set to ``W̃ − alpha · E`` (a copy unless ``inplace``).
+
+        ``map_alpha`` overrides the strength of named maps (e.g. the recurrent maps capped by
+        :func:`~neuroengram.engram.stability.guard_alphas`)."""
         self._check_fitted()
         alpha = self.alpha if alpha is None else alpha
-        return self._edited(model, {n: self.weights_[n] - alpha * e for n, e in self.engrams_.items()}, inplace)
+        strength = {n: alpha for n in self.engrams_} | dict(map_alpha or {})
+        unknown = sorted(set(strength) - set(self.engrams_))
+        if unknown:
+            raise ConfigError(f"no fitted maps {unknown}", key="map_alpha", fix=f"use names from {sorted(self.maps_)}")
+        return self._edited(model, {n: self.weights_[n] - strength[n] * e for n, e in self.engrams_.items()}, inplace)
 
     def isolate(self, model: nn.Module, null: str = "zeros", inplace: bool = False) -> nn.Module:
         """``model`` with every map set to ``null + E``: the engram alone (sufficiency; a copy unless ``inplace``).

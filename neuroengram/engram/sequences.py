@@ -4,10 +4,19 @@ The autoencoder maps sequences ``x`` (n, n_steps, n_features) to reconstructions
 tuple whose first element is ``x_hat``; logits for ``loss="bce"``). Its reconstruction error per sample is the mean
 squared error (``"mse"``) or binary cross-entropy (``"bce"``) over steps and features. Erasing class ``c`` with the
 engram estimator (statistics: the training sequences of class ``c`` as target, all training sequences as reference)
-should raise the error on class ``c`` towards that of an **untrained** model of the same architecture (the memory is
-gone) while the other classes keep theirs. Reported per edit strength ``alpha``: the forget ratio
-``err_erased(c) / err_original(c)``, the retain ratios ``err_erased(k) / err_original(k)`` of every other class
-``k`` (mean and worst), and the untrained model's forget ratio, all on held-out sequences.
+should raise the error on class ``c`` towards that of an **untrained** model (the memory is gone) while the other
+classes keep theirs. Two untrained references, both as error ratios ``err_untrained(c) / err_original(c)``:
+
+- the *initialised* model: the same architecture with the weights it had before training (the caller passes it; the
+  engram stage rebuilds it from the mirror's seed), i.e. what the network "knows" before any memory;
+- the *mean predictor*: outputs the per-feature mean of the training sequences at every step (the mirror's baseline,
+  :func:`neuroengram.mirror.train.mean_predictor_loss`; probabilities for ``loss="bce"``), i.e. the best
+  memory-free constant reconstruction.
+
+Reported per edit strength ``alpha``: the forget ratio ``err_erased(c) / err_original(c)``, the retain ratios
+``err_erased(k) / err_original(k)`` of every other class ``k`` (mean and worst), all on held-out sequences. With
+``guard="radius"`` the hidden-to-hidden maps get the strengths of :func:`~neuroengram.engram.stability.guard_alphas`
+(the edited recurrent map keeps the original's spectral radius); the guard's action at every ``alpha`` is returned.
 
 Sufficiency of an autoencoder engram: ``err_original(c) / err_isolated(c)`` (1 = the isolated engram reconstructs the
 class as well as the whole network).
@@ -22,7 +31,22 @@ import torch
 from torch import nn
 
 from neuroengram.engram.estimator import EngramEstimator
+from neuroengram.engram.stability import GuardAction, guarded_erase
 from neuroengram.errors import DataError
+
+
+class MeanPredictor(nn.Module):
+    """Reconstructs every sequence as the per-feature mean of ``x_train`` (n, n_steps, n_features) at every step.
+
+    Outputs logits of the clamped mean for ``loss="bce"`` (so :func:`reconstruction_errors` applies unchanged)."""
+
+    def __init__(self, x_train: torch.Tensor, loss: str = "mse") -> None:
+        super().__init__()
+        mean = x_train.mean(dim=(0, 1))
+        self.register_buffer("output", torch.logit(mean.clamp(1e-6, 1 - 1e-6)) if loss == "bce" else mean)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.output.expand_as(x)
 
 
 @torch.no_grad()
@@ -51,9 +75,14 @@ class SequenceErasure:
     forget_ratio: np.ndarray
     retain_ratio_mean: np.ndarray
     retain_ratio_max: np.ndarray
+    class_ratio: np.ndarray
+    """(n_alphas, n_classes) error ratio of every class (``classes``) at every alpha."""
+    classes: np.ndarray
     untrained_forget_ratio: float
+    mean_predictor_forget_ratio: float
     sufficiency: float
     estimator: EngramEstimator
+    guard: tuple[GuardAction, ...]
 
 
 def erase_sequence_class(
@@ -67,8 +96,10 @@ def erase_sequence_class(
     alphas: tuple[float, ...],
     loss: str = "mse",
     method: str = "input",
+    guard: str = "none",
 ) -> SequenceErasure:
-    """Erase class ``forget`` of a sequence autoencoder at each ``alpha``; compare with an ``untrained`` model.
+    """Erase class ``forget`` of a sequence autoencoder at each ``alpha``; compare with an ``untrained`` model (the
+    architecture at initialisation) and with the mean predictor. ``guard``: ``"none"`` or ``"radius"``.
 
     Raises :class:`DataError` when the class has no training or no held-out sequence, or no other class exists.
     """
@@ -89,20 +120,25 @@ def erase_sequence_class(
     base = class_errors(model, x_test, y_test, classes, loss)
     forget_idx = int(np.flatnonzero(classes == forget)[0])
     keep = classes != forget
-    forget_ratio, retain_mean, retain_max = [], [], []
+    ratios, actions = [], []
     for alpha in alphas:
-        ratio = class_errors(est.erase(model, alpha), x_test, y_test, classes, loss) / base
-        forget_ratio.append(ratio[forget_idx])
-        retain_mean.append(np.nanmean(ratio[keep]))
-        retain_max.append(np.nanmax(ratio[keep]))
+        erased, action = guarded_erase(est, model, alpha, guard, reference=[x_train])
+        ratios.append(class_errors(erased, x_test, y_test, classes, loss) / base)
+        actions.append(action)
+    ratio = np.array(ratios)
     untrained_err = class_errors(untrained, x_test, y_test, classes, loss)[forget_idx]
+    mean_err = class_errors(MeanPredictor(x_train, loss), x_test, y_test, classes, loss)[forget_idx]
     isolated_err = class_errors(est.isolate(model), x_test, y_test, classes, loss)[forget_idx]
     return SequenceErasure(
         alphas=np.asarray(alphas, dtype=float),
-        forget_ratio=np.array(forget_ratio),
-        retain_ratio_mean=np.array(retain_mean),
-        retain_ratio_max=np.array(retain_max),
+        forget_ratio=ratio[:, forget_idx],
+        retain_ratio_mean=np.nanmean(ratio[:, keep], axis=1),
+        retain_ratio_max=np.nanmax(ratio[:, keep], axis=1),
+        class_ratio=ratio,
+        classes=classes,
         untrained_forget_ratio=float(untrained_err / base[forget_idx]),
+        mean_predictor_forget_ratio=float(mean_err / base[forget_idx]),
         sufficiency=float(base[forget_idx] / isolated_err),
         estimator=est,
+        guard=tuple(actions),
     )

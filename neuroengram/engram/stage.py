@@ -11,8 +11,13 @@ erasure and retraining. Writes ``engram/erasure.npz`` and the figure ``engram/fi
 labelled sequences (``mirror/sequences.npz`` with ``x`` (n, n_steps, n_features), ``labels`` (n,), ``is_test`` (n,);
 or the same keys in ``mirror/latent.npz``). One class (a melody / stimulus pattern) is erased at every ``alpha`` of
 :data:`SEQUENCE_ALPHAS`; reported: held-out reconstruction-error ratios of the forgotten class and of the others,
-against an untrained model of the same architecture (:mod:`~neuroengram.engram.sequences`). Writes
-``engram/sequence_erasure.npz`` and the figure ``engram/figures/sequence_alpha_sweep``.
+against an untrained model (the mirror's own initial weights, rebuilt from its seed) and against the mean predictor
+(:mod:`~neuroengram.engram.sequences`). ``recurrent_guard`` caps the edit of the hidden-to-hidden maps
+(:mod:`~neuroengram.engram.stability`); its action (applied strengths, radii before/after) is in the metrics
+(``guard_*``, ``spectral_radius_*``) and in ``sequence_erasure.npz`` (``guard_alpha`` per alpha). Writes
+``engram/sequence_erasure.npz`` and the figure ``engram/figures/sequence_alpha_sweep`` (ratios against alpha and the
+forget/retain trade-off). ``alpha_reaching_untrained`` / ``alpha_reaching_mean_predictor``: the smallest swept alpha
+at which the forgotten class's error reaches that reference, with the retained classes' ratios there.
 
 ``task = "melody_bridge"``: erase melody ``forget_class`` from the mirror stage's melody mirror (``task =
 "melody_bridge"`` there) and replay the spiking network in Brian2 before and after
@@ -53,7 +58,8 @@ from neuroengram.stages import StageContext, StageParams
 REQUIRES: tuple[str, ...] = ()
 
 ALPHA_SWEEP = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
-SEQUENCE_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
+SEQUENCE_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0)
+TRADE_OFF_XMAX = 3.0
 
 
 class Params(StageParams):
@@ -79,6 +85,11 @@ class Params(StageParams):
     epochs: int = Field(60, ge=1, le=1000, description="training epochs (Adam, batch 64, lr 3e-3)")
     test_fraction: float = Field(0.3, gt=0.0, lt=1.0, description="held-out fraction of each digit class")
     retrain_gold: bool = Field(True, description="retrain without the forget class (gold standard, one more run)")
+    recurrent_guard: Literal["none", "radius", "jacobian"] = Field(
+        "jacobian",
+        description="dataset 'mirror': cap the edit of recurrent maps so the edited dynamics keep the original's "
+        "spectral radius ('radius' of W, 'jacobian' of the linearisation on the training sequences) or 'none'",
+    )
     label_noise: float = Field(
         0.1, gt=0.0, lt=1.0, description="task 'curvature': fraction of training images given a random wrong label"
     )
@@ -188,8 +199,9 @@ def _mirror_inputs(ctx: StageContext) -> tuple[torch.nn.Module, torch.nn.Module,
     meta = json.loads((folder / "model.json").read_text())
     model = DaleAutoencoder(**meta["model"])
     model.load_state_dict(torch.load(folder / "model.pt", weights_only=True))
-    torch.manual_seed(ctx.seed)
-    untrained = DaleAutoencoder(**meta["model"])
+    with torch.random.fork_rng(devices=[]):  # the initial weights of the trained model (the mirror seeds its init)
+        torch.manual_seed(meta["training"].get("seed", ctx.seed))
+        untrained = DaleAutoencoder(**meta["model"])
     name = "sequences" if (folder / "sequences.npz").is_file() else "latent"
     data = ctx.load_arrays("mirror", name)
     missing = [key for key in ("x", "labels", "is_test") if key not in data]
@@ -210,7 +222,7 @@ def _run_mirror(params: Params, ctx: StageContext) -> dict[str, float | int | st
     start = time.perf_counter()
     result = erase_sequence_class(
         model, untrained, x[train_t], labels[~test], x[torch.from_numpy(test)], labels[test],
-        params.forget_class, SEQUENCE_ALPHAS, loss=loss, method=params.method,
+        params.forget_class, SEQUENCE_ALPHAS, loss=loss, method=params.method, guard=params.recurrent_guard,
     )  # fmt: skip
     sweep_time = time.perf_counter() - start
     est = result.estimator
@@ -225,8 +237,12 @@ def _run_mirror(params: Params, ctx: StageContext) -> dict[str, float | int | st
         retain_ratio_mean=result.retain_ratio_mean,
         retain_ratio_max=result.retain_ratio_max,
         untrained_forget_ratio=result.untrained_forget_ratio,
+        mean_predictor_forget_ratio=result.mean_predictor_forget_ratio,
+        guard_alpha=np.array([list(g.map_alpha.values()) for g in result.guard]),
+        guard_maps=np.array(list(result.guard[0].map_alpha)),
     )
     ctx.save_figure("sequence_alpha_sweep", _sequence_figure(params, result))
+    guard = result.guard[pick]
     return {
         "forget_class": params.forget_class,
         "alpha": float(result.alphas[pick]),
@@ -234,10 +250,27 @@ def _run_mirror(params: Params, ctx: StageContext) -> dict[str, float | int | st
         "retain_error_ratio_mean": float(result.retain_ratio_mean[pick]),
         "retain_error_ratio_max": float(result.retain_ratio_max[pick]),
         "untrained_forget_error_ratio": result.untrained_forget_ratio,
+        "mean_predictor_forget_error_ratio": result.mean_predictor_forget_ratio,
+        "recurrent_guard": params.recurrent_guard,
+        "guard_active_any_alpha": any(g.active for g in result.guard),
+        **guard.metrics(),
+        **_matched_alpha(result, "untrained", result.untrained_forget_ratio),
+        **_matched_alpha(result, "mean_predictor", result.mean_predictor_forget_ratio),
         "sufficiency": result.sufficiency,
         **{k: float(v) for k, v in layer_summary(est).items()},
         "partition_error": partition_error(parts),
         "alpha_sweep_seconds": sweep_time,
+    }
+
+
+def _matched_alpha(result, name: str, level: float) -> dict[str, float]:
+    """The smallest swept alpha whose forget ratio reaches ``level`` and the retain ratios there (NaN if none does)."""
+    reached = np.flatnonzero(result.forget_ratio >= level)
+    i = int(reached[0]) if len(reached) else None
+    return {
+        f"alpha_reaching_{name}": float(result.alphas[i]) if i is not None else float("nan"),
+        f"retain_error_ratio_max_at_{name}": float(result.retain_ratio_max[i]) if i is not None else float("nan"),
+        f"retain_error_ratio_mean_at_{name}": float(result.retain_ratio_mean[i]) if i is not None else float("nan"),
     }
 
 
@@ -247,16 +280,30 @@ def _sequence_figure(params: Params, result):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5, 3.5))
+    fig, (ax, ax_trade) = plt.subplots(1, 2, figsize=(10, 3.8))
     ax.plot(result.alphas, result.forget_ratio, "o-", color="tab:red", label=f"forgotten class {params.forget_class}")
     ax.plot(result.alphas, result.retain_ratio_mean, "o-", color="tab:blue", label="other classes (mean)")
     ax.plot(result.alphas, result.retain_ratio_max, "--", color="tab:blue", label="other classes (worst)")
-    ax.axhline(result.untrained_forget_ratio, color="grey", ls=":", label="untrained model")
+    ax.axhline(result.untrained_forget_ratio, color="grey", ls=":", label="untrained (initial weights)")
+    ax.axhline(result.mean_predictor_forget_ratio, color="grey", ls="-.", label="mean predictor")
     ax.axhline(1.1, color="k", lw=0.5)
     ax.set_yscale("log")
     ax.set_xlabel("α (edit strength)")
     ax.set_ylabel("held-out error / original error")
+    ax.set_title(f"recurrent guard: {params.recurrent_guard}", fontsize=9)
     ax.legend(fontsize=7)
+    ax_trade.plot(result.retain_ratio_max, result.forget_ratio, "o-", color="tab:purple")
+    for alpha, x, y in zip(result.alphas, result.retain_ratio_max, result.forget_ratio, strict=True):
+        ax_trade.annotate(f"{alpha:g}", (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax_trade.axvline(1.1, color="k", lw=0.5, label="retain target (+10 %)")
+    ax_trade.axhline(result.untrained_forget_ratio, color="grey", ls=":", label="untrained (initial weights)")
+    ax_trade.axhline(result.mean_predictor_forget_ratio, color="grey", ls="-.", label="mean predictor")
+    ax_trade.set_yscale("log")
+    ax_trade.set_xlim(0.98, min(float(np.nanmax(result.retain_ratio_max)) * 1.05, TRADE_OFF_XMAX))
+    ax_trade.set_xlabel(f"worst retained class: error ratio (axis ends at {TRADE_OFF_XMAX:g})")
+    ax_trade.set_ylabel("forgotten class: error ratio")
+    ax_trade.set_title("forget/retain trade-off (labels: α)", fontsize=9)
+    ax_trade.legend(fontsize=7)
     fig.tight_layout()
     return fig
 

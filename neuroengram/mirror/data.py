@@ -180,3 +180,51 @@ def blocked_split(
     overlaps = np.abs(starts[:, None] - test_starts[None, :]) < window
     keep = is_test | ~overlaps.any(axis=1)
     return is_test, keep
+
+
+def melody_presentations(
+    replayed: np.ndarray,
+    n_sequences: int,
+    flip: float,
+    test_fraction: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Noisy presentations of melodies replayed by spiking networks, with a held-out split per melody.
+
+    ``replayed`` bool (n_networks, n_melodies, n_steps, n_channels) are the bits each spiking network replayed from
+    its cue (``spiking/melody.npz``, task ``melody``; ``melodies`` of shape (n_melodies, n_steps, n_channels) is
+    read as one network). Presentation ``i`` is melody ``i mod n_melodies`` as replayed by network
+    ``(i // n_melodies) mod n_networks``, every bit flipped with probability ``flip`` (presentation noise, so
+    held-out presentations are new sequences of the same melody). A ``test_fraction`` of each melody's
+    presentations (at least one) is held out. Returns ``(x, labels, is_test)``: ``x`` float32 0/1
+    (n_sequences, n_steps, n_channels), ``labels`` int melody index, ``is_test`` bool.
+    """
+    replayed = np.asarray(replayed)
+    if replayed.ndim == 3:
+        replayed = replayed[None]
+    if replayed.ndim != 4 or min(replayed.shape) == 0:
+        raise DataError(
+            f"replayed melodies must have shape (n_networks, n_melodies, n_steps, n_channels), got {replayed.shape}",
+            key="replayed",
+            fix="read them from spiking/melody.npz of a spiking stage with task = 'melody'",
+        )
+    if not np.isin(replayed, (0, 1)).all():
+        raise DataError("replayed melodies must be binary (0/1)", key="replayed")
+    n_networks, n_melodies = replayed.shape[:2]
+    if n_sequences < 2 * n_melodies:
+        raise ConfigError(
+            f"{n_sequences} presentations leave fewer than two per melody ({n_melodies} melodies)",
+            key="n_sequences",
+            fix=f"use n_sequences >= {2 * n_melodies}",
+        )
+    if not 0.0 <= flip < 0.5:
+        raise ConfigError(f"flip must be in [0, 0.5), got {flip}", key="melody_flip")
+    index = np.arange(n_sequences)
+    labels = index % n_melodies
+    clean = replayed[(index // n_melodies) % n_networks, labels].astype(bool)
+    x = (clean ^ (rng.random(clean.shape) < flip)).astype(np.float32)
+    is_test = np.zeros(n_sequences, dtype=bool)
+    for melody in range(n_melodies):
+        own = np.flatnonzero(labels == melody)
+        is_test[rng.permutation(own)[: max(1, round(test_fraction * len(own)))]] = True
+    return x, labels, is_test

@@ -8,7 +8,10 @@ bin with them. ``"synthetic"`` generates
 ``n_sequences`` sequences from ``n_factors`` hidden factors (:func:`neuroengram.mirror.data.factor_sequences`) with a
 random held-out split, both from ``data_seed`` (so every point of a sweep sees the same data; the model's
 initialisation and mini-batch order follow the stage seed). ``"auto"`` uses the spiking output if the study ran
-that stage, else synthetic data.
+that stage, else synthetic data. ``"melody"`` reads ``spiking/melody.npz`` (the spiking stage's ``melody`` task) and
+presents every replayed melody ``n_sequences`` times in all with bits flipped at ``melody_flip``
+(:func:`neuroengram.mirror.data.melody_presentations`, seeded by ``data_seed``; labels = melody index; binary, so
+trained with cross-entropy).
 
 ``task = "melody_bridge"``: the rate mirror of the spiking melody network (:mod:`neuroengram.mirror.melody_stage`).
 
@@ -29,7 +32,7 @@ from pydantic import Field
 
 from neuroengram.errors import ConfigError, StageError
 from neuroengram.mirror.dale import dale_violations
-from neuroengram.mirror.data import blocked_split, factor_sequences, rate_windows
+from neuroengram.mirror.data import blocked_split, factor_sequences, melody_presentations, rate_windows
 from neuroengram.mirror.estimator import EngramAutoencoder
 from neuroengram.mirror.figures import loss_curve, reconstruction_panel
 from neuroengram.stages import Metric, StageContext, StageParams
@@ -51,8 +54,9 @@ class Params(StageParams):
     bridge_epochs: int = Field(400, ge=1, le=100000, description="melody_bridge: AdamW epochs (full batch)")
     bridge_lr_mv: float = Field(2.0, gt=0, le=100, description="melody_bridge: AdamW learning rate (mV)")
 
-    data: Literal["auto", "spiking", "connectome", "synthetic"] = Field(
-        "auto", description="where sequences come from: upstream activity.npz, synthetic factors, or auto"
+    data: Literal["auto", "spiking", "connectome", "synthetic", "melody"] = Field(
+        "auto",
+        description="where sequences come from: upstream activity.npz, synthetic factors, spiking melodies, or auto",
     )
     window: int = Field(8, ge=2, le=2000, description="time bins per sequence (rate data)")
     stride: int = Field(2, ge=1, le=2000, description="bins between window starts (rate data)")
@@ -73,6 +77,9 @@ class Params(StageParams):
         "continuous", description="synthetic data type (binary data is trained with cross-entropy)"
     )
     noise: float = Field(0.05, ge=0, le=10, description="noise s.d. of synthetic sequences")
+    melody_flip: float = Field(
+        0.05, ge=0, lt=0.5, description="data 'melody': probability that a presented bit is flipped"
+    )
     latent_width: int = Field(4, ge=1, le=512, description="width of the latent bottleneck (the engram code)")
     n_units: int = Field(40, ge=2, le=4096, description="rate units in the encoder and in the decoder")
     exc_fraction: float = Field(0.8, gt=0, le=1, description="fraction of excitatory units (0.8 = 4:1 E:I)")
@@ -94,6 +101,22 @@ def _load_rates(params: Params, ctx: StageContext) -> tuple[str, dict[str, np.nd
 
 def _dataset(params: Params, ctx: StageContext) -> tuple[str, np.ndarray, dict[str, np.ndarray]]:
     """Return ``(source, sequences, extras)``; extras hold ``is_test`` and optional ``labels``/``start_bin``."""
+    if params.data == "melody":
+        if not (ctx.point_dir / "spiking" / "melody.npz").is_file():
+            raise StageError(
+                "data = 'melody' reads spiking/melody.npz, which this study's spiking stage did not write",
+                key="stages.mirror.data",
+                fix="add [stages.spiking] with task = 'melody' to the study",
+            )
+        melodies = ctx.load_arrays("spiking", "melody")
+        x, labels, is_test = melody_presentations(
+            melodies["replayed"],
+            params.n_sequences,
+            params.melody_flip,
+            params.test_fraction,
+            np.random.default_rng(params.data_seed),
+        )
+        return "melody", x, {"is_test": is_test, "labels": labels}
     source, activity = _load_rates(params, ctx)
     if activity is None:
         rng = np.random.default_rng(params.data_seed)
@@ -142,7 +165,7 @@ def run(params: Params, ctx: StageContext) -> dict[str, Metric]:
             fix=f"use latent_width <= {x.shape[2]} (or raise max_inputs / n_features)",
         )
     is_test = extras["is_test"]
-    loss = "bce" if source == "synthetic" and params.kind == "binary" else "mse"
+    loss = "bce" if (source == "synthetic" and params.kind == "binary") or source == "melody" else "mse"
     estimator = EngramAutoencoder(
         latent_width=params.latent_width,
         n_units=params.n_units,

@@ -46,11 +46,13 @@ def test_erasing_a_melody_reaches_the_untrained_error_and_keeps_the_others(tmp_p
     np.savez(folder / "sequences.npz", x=x.numpy(), labels=labels, is_test=is_test)
 
     ctx = StageContext("engram", seed=0, point_dir=tmp_path)
-    metrics = stage.run(stage.Params(dataset="mirror", forget_class=1, alpha=0.3), ctx)
+    metrics = stage.run(stage.Params(dataset="mirror", forget_class=1, alpha=0.3, recurrent_guard="none"), ctx)
     assert metrics["untrained_forget_error_ratio"] > 2.0  # the trained model does recall the melody
     assert metrics["forget_error_ratio"] >= 0.9 * metrics["untrained_forget_error_ratio"]
     assert metrics["retain_error_ratio_max"] <= 1.1
     assert metrics["partition_error"] <= 1e-3
+    assert metrics["mean_predictor_forget_error_ratio"] > 2.0
+    assert metrics["guard_active"] is False and metrics["guard_alpha_encoder_recurrent"] == 0.3
     with np.load(ctx.out_dir / "sequence_erasure.npz") as data:
         assert np.all(np.diff(data["forget_ratio"]) > 0)  # erasure grows with alpha
     assert (ctx.out_dir / "figures" / "sequence_alpha_sweep.png").is_file()
