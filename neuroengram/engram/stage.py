@@ -197,6 +197,12 @@ def _mirror_inputs(ctx: StageContext) -> tuple[torch.nn.Module, torch.nn.Module,
 
     folder = ctx.input_dir("mirror")
     meta = json.loads((folder / "model.json").read_text())
+    if meta.get("kind") == "melody_mirror":
+        raise StageError(
+            "the mirror ran task 'melody_bridge' (a rate mirror of the melody circuit, not an autoencoder)",
+            key="stages.engram.dataset",
+            fix="use task = 'melody_bridge' in [stages.engram], or task = 'autoencoder' in [stages.mirror]",
+        )
     model = DaleAutoencoder(**meta["model"])
     model.load_state_dict(torch.load(folder / "model.pt", weights_only=True))
     with torch.random.fork_rng(devices=[]):  # the initial weights of the trained model (the mirror seeds its init)

@@ -62,3 +62,5 @@ def test_erasing_one_melody_through_the_bridge(tmp_path):
         assert (tmp_path / "engram" / "figures" / f"{name}.png").is_file()
     with pytest.raises(ConfigError, match="forget_class"):
         engram_stage.run(engram_stage.Params(task="melody_bridge", forget_class=2), ctx)
+    with pytest.raises(StageError, match="melody_bridge"):  # the autoencoder path refuses the circuit mirror
+        engram_stage.run(engram_stage.Params(task="erase", dataset="mirror"), ctx)
