@@ -121,10 +121,11 @@ class Recording(NamedTuple):
 class HebbianMemoryCell(nn.Module):
     """The Hebbian memory RNN's recurrence over a sequence (module docstring): ``forward(x) -> (h, a, 𝐇)``.
 
-    The memory path (``z_t``, ``a_t``, ``m_t``, ``𝐇_t``) does not depend on the controller state ``h``, so it runs
+    With ``address="input"`` the memory path (``z_t``, ``a_t``, ``m_t``, ``𝐇_t``) does not depend on ``h``, so it runs
     first as a loop over steps (vectorised over steps when the trace is off, since ``E_t = M`` then) and the
     controller runs after it over ``[z_t; m_t]`` (tanh core, loop) or ``[x_t; m_t]`` (gru core, one fused
-    ``nn.GRU`` call). This ordering gives the same values as interleaving the two step by step.
+    ``nn.GRU`` call). This ordering gives the same values as interleaving the two step by step. With
+    ``address="state"`` read, controller step (``nn.GRUCell``) and write are interleaved (:meth:`state_pass`).
 
     Parameters
     ----------
