@@ -56,7 +56,10 @@ unless stated):
     𝐇_t   = Hebbian write of z_t with a_t (rule "ema" or "oja")      only the slots read at step t change
 
 ``hebbian=False`` keeps ``𝐇 = 0`` (a learned static top-k lookup of ``M`` keyed by the state). The default
-``address="input"`` is the input-keyed cell above, unchanged.
+``address="input"`` is the input-keyed cell above, unchanged. Measured (``benchmarks/README.hebbian.md``): on
+MNIST-1D the state-keyed read no longer costs accuracy (trace off 94.8 %, GRU 94.6 %, 3 seeds) but the trace
+does (91.9 %); associative recall fails with state keys (37 % vs 99.8 % input-keyed), so ``"input"`` stays
+the default.
 """
 
 from __future__ import annotations
