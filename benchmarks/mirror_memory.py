@@ -31,10 +31,17 @@ MODELS = ("GRU", "LSTM", "hebbian RNN", "hebbian off")
 
 
 def compare(
-    name: str, data: tuple[np.ndarray, ...], n_classes: int, epochs: int, seed: int, cell: dict[str, object]
+    name: str,
+    data: tuple[np.ndarray, ...],
+    n_classes: int,
+    epochs: int,
+    seed: int,
+    cell: dict[str, object],
+    labels: tuple[str, ...] = MODELS,
 ) -> dict[str, tuple[float, float]]:
     """Train the Hebbian RNN (on / off) and matched GRU and LSTM on ``(x_train, y_train, x_test, y_test)``.
 
+    Trains only the models in ``labels`` (the GRU always, first: the other rows are reported against it).
     Prints one table row per model; returns ``{model: (held-out accuracy, wall seconds)}``.
     """
     x_train, y_train, x_test, y_test = (torch.from_numpy(part) for part in data)
@@ -48,7 +55,7 @@ def compare(
         torch.manual_seed(seed)
         models[kind.upper()] = matched_classifier(kind, n_inputs, n_classes, budget)
     results: dict[str, tuple[float, float]] = {}
-    for label in MODELS:
+    for label in [label for label in MODELS if label == "GRU" or label in labels]:
         model = models[label]
         start = time.perf_counter()
         train_classifier(
@@ -61,7 +68,7 @@ def compare(
             generator=torch.Generator().manual_seed(seed),
         )
         results[label] = (accuracy(model, x_test, y_test), time.perf_counter() - start)
-        shown = f"{label} ({cell['core']})" if label.startswith("hebbian") else label
+        shown = f"{label} ({cell['core']}, {cell['address']})" if label.startswith("hebbian") else label
         print(
             f"| {name} | {shown} | {seed} | {parameter_count(model)} | {100 * results[label][0]:.1f} % "
             f"| {100 * (results[label][0] - results['GRU'][0]):+.1f} | {results[label][1]:.0f} s |",
@@ -78,7 +85,7 @@ def _sd(values: np.ndarray) -> float:
 def summarise(name: str, runs: list[dict[str, tuple[float, float]]]) -> None:
     """One row per model over seeds: accuracy and its difference to the GRU as mean +- sd (points), mean time."""
     gru = np.array([run["GRU"][0] for run in runs])
-    for label in MODELS:
+    for label in [label for label in MODELS if label in runs[0]]:
         acc = np.array([run[label][0] for run in runs])
         wall = np.mean([run[label][1] for run in runs])
         print(
@@ -131,10 +138,21 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=32, help="controller width H of the Hebbian cell")
     parser.add_argument("--code", type=int, default=None, help="code / slot width C of the Hebbian cell (default H)")
     parser.add_argument("--slots", type=int, default=16, help="memory slots K of the Hebbian cell")
+    parser.add_argument(
+        "--address", choices=["input", "state"], default="input", help="memory keyed by the input or by h (gru core)"
+    )
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS), help="models to train")
     parser.add_argument("--figure", type=Path, default=Path("benchmarks/mirror_capacity.png"))
     args = parser.parse_args()
     torch.set_num_threads(1)
-    cell = {"hidden": args.hidden, "code": args.code, "slots": args.slots, "k": 2, "core": args.core}
+    cell = {
+        "hidden": args.hidden,
+        "code": args.code,
+        "slots": args.slots,
+        "k": 2,
+        "core": args.core,
+        "address": args.address,
+    }
     tasks = [task for task in ("digits", "recall", "mnist1d") if task in args.tasks]
     if tasks:
         print("| task | model | seed | parameters | held-out accuracy | vs GRU (points) | time |")
@@ -150,7 +168,7 @@ def main() -> None:
                 name, n_classes, data = "recall 4 pairs", 8, split(x, y, 4000, rng)
             else:
                 name, n_classes, data = "MNIST-1D", 10, mnist1d_sequences()
-            runs.append(compare(name, data, n_classes, args.epochs, seed, cell))
+            runs.append(compare(name, data, n_classes, args.epochs, seed, cell, tuple(args.models)))
         summarise(name, runs)
     if "capacity" in args.tasks:
         capacity(args.figure, args.seeds[0])

@@ -29,9 +29,11 @@ def test_topk_softmax_keeps_exactly_k() -> None:
     torch.testing.assert_close(weights.sum(dim=1), torch.ones(5))
 
 
-@pytest.mark.parametrize("core", ["tanh", "gru"])
-def test_trace_is_per_sample_and_evaluation_is_deterministic(recall_batch: torch.Tensor, core: str) -> None:
-    model = _model(core=core)
+@pytest.mark.parametrize(("core", "address"), [("tanh", "input"), ("gru", "input"), ("gru", "state")])
+def test_trace_is_per_sample_and_evaluation_is_deterministic(
+    recall_batch: torch.Tensor, core: str, address: str
+) -> None:
+    model = _model(core=core, address=address)
     with torch.no_grad():
         alone = model(recall_batch[:1])
         in_batch = model(recall_batch)
@@ -91,6 +93,43 @@ def test_memory_first_ordering_equals_step_by_step(recall_batch: torch.Tensor, h
         torch.testing.assert_close(rec.hidden[:, -1], _interleaved(model, recall_batch))
 
 
+def _state_keyed_reference(model: HebbianMemoryRNN, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Reference of ``address="state"`` written from the docstring equations: last hidden state and all a_t."""
+    cell = model.cell
+    h = x.new_zeros(x.shape[0], cell.hidden)
+    trace = x.new_zeros(x.shape[0], *cell.memory.shape)
+    attentions = []
+    for t in range(x.shape[1]):
+        query = h @ cell.query.weight.T + cell.query.bias
+        attention, recalled = retrieve(query, cell.memory, trace, cell.gain, cell.k, cell.temperature)
+        gate = torch.sigmoid(h @ cell.read_gate.weight.T + cell.read_gate.bias)
+        h = cell.recurrent(torch.cat([x[:, t], gate * cell.read_norm(recalled)], dim=-1), h)
+        if cell.hebbian:
+            trace = hebbian_update(trace, attention, cell.norm(torch.relu(cell.encoder(h))), cell.eta, cell.rule)
+        attentions.append(attention)
+    return h, torch.stack(attentions, dim=1)
+
+
+@pytest.mark.parametrize("hebbian", [True, False])
+def test_state_keyed_memory(recall_batch: torch.Tensor, hebbian: bool) -> None:
+    model = _model(core="gru", code=5, address="state", hebbian=hebbian)
+    with torch.no_grad():
+        _, rec = model(recall_batch, record=True)
+        last, attentions = _state_keyed_reference(model, recall_batch)
+    torch.testing.assert_close(rec.hidden[:, -1], last)
+    torch.testing.assert_close(rec.attention, attentions)
+    assert torch.all((rec.attention > 0).sum(dim=-1) == 2)
+    # The first query comes from h_0 = 0, so every sample reads the same slots at step 1; later reads depend on the
+    # state, hence on the sample. The trace is written only with the update on.
+    assert torch.equal(rec.attention[:, 0], rec.attention[:1, 0].expand_as(rec.attention[:, 0]))
+    assert not torch.equal(rec.attention[:, -1], rec.attention[:1, -1].expand_as(rec.attention[:, -1]))
+    assert (torch.count_nonzero(rec.trace) > 0) == hebbian
+    # The read gate starts mostly closed (sigmoid(-2) = 0.12) and the query weights receive a gradient.
+    torch.testing.assert_close(model.cell.read_gate.bias, torch.full((5,), -2.0))
+    model.train()(recall_batch).sum().backward()
+    assert model.cell.query.weight.grad.abs().sum() > 0 and model.cell.memory.grad.abs().sum() > 0
+
+
 def test_switching_the_hebbian_update_off(recall_batch: torch.Tensor) -> None:
     with torch.no_grad():
         on_logits, on = _model()(recall_batch, record=True)
@@ -116,6 +155,10 @@ def test_bad_cell_options() -> None:
         HebbianMemoryRNN(3, 2, rule="bcm")
     with pytest.raises(ConfigError, match="unknown core"):
         HebbianMemoryRNN(3, 2, core="lstm")
+    with pytest.raises(ConfigError, match="needs the gated controller"):
+        HebbianMemoryRNN(3, 2, address="state")
+    with pytest.raises(ConfigError, match="unknown address"):
+        HebbianMemoryRNN(3, 2, core="gru", address="output")
     with pytest.raises(ConfigError, match="code width"):
         HebbianMemoryRNN(3, 2, code=0)
 
