@@ -17,15 +17,30 @@ Public API
 :func:`capacity_curve`
     recall against load for classical / modern Hopfield and the cell's slot memory.
 :func:`rate_network_from_synapses`, :func:`synapses_from_rate_network`, :func:`filtered_rates`
-    the bridge to Brian2 networks (weights both ways, spikes to rates).
+    the bridge to Brian2 networks (weights both ways, spikes to rates); :func:`held_out_agreement`: rate mirror
+    against spiking rates on held-out cues, relative to the seed-to-seed noise ceiling.
+:class:`MelodyMirror`, :func:`build_bridge`, :func:`predict_replay`, :func:`readout_synapses`, :func:`readout_matrix`,
+:func:`save_mirror`, :func:`load_mirror`
+    the rate mirror of the spiking melody circuit: calibrated in Brian2, trained in PyTorch, replayed in Brian2
+    (:mod:`neuroengram.mirror.melody`); :func:`melody_presentations`: melodies as autoencoder training data.
 """
 
+from neuroengram.mirror.agreement import held_out_agreement
 from neuroengram.mirror.autoencoder import DaleAutoencoder, EIRateRNN
 from neuroengram.mirror.bridge import filtered_rates, rate_network_from_synapses, synapses_from_rate_network
 from neuroengram.mirror.dale import dale_linear, dale_violations, ei_signs
-from neuroengram.mirror.data import check_sequences, factor_sequences, rate_windows
+from neuroengram.mirror.data import check_sequences, factor_sequences, melody_presentations, rate_windows
 from neuroengram.mirror.estimator import EngramAutoencoder
 from neuroengram.mirror.hebbian import HebbianMemoryCell, HebbianMemoryRNN, Recording
+from neuroengram.mirror.melody import (
+    MelodyMirror,
+    build_bridge,
+    load_mirror,
+    predict_replay,
+    readout_matrix,
+    readout_synapses,
+    save_mirror,
+)
 from neuroengram.mirror.memory import capacity_curve
 from neuroengram.mirror.sweep import elbow_width, latent_width_curve
 
@@ -35,7 +50,9 @@ __all__ = [
     "EngramAutoencoder",
     "HebbianMemoryCell",
     "HebbianMemoryRNN",
+    "MelodyMirror",
     "Recording",
+    "build_bridge",
     "capacity_curve",
     "check_sequences",
     "dale_linear",
@@ -44,8 +61,15 @@ __all__ = [
     "elbow_width",
     "factor_sequences",
     "filtered_rates",
+    "held_out_agreement",
     "latent_width_curve",
+    "load_mirror",
+    "melody_presentations",
+    "predict_replay",
     "rate_network_from_synapses",
     "rate_windows",
+    "readout_matrix",
+    "readout_synapses",
+    "save_mirror",
     "synapses_from_rate_network",
 ]

@@ -9,8 +9,9 @@ Public API
     ``weight`` in mV, ``delay_ms``); :func:`build_copies` turns a motif graph into a batched Brian2 circuit.
 :func:`run_xor_trials`, :class:`XORConfig`, :func:`truth_table_cases`, :func:`xor_robustness`
     XOR truth tables from spikes (many trials as copies in one network) and robustness grids.
-:func:`learn_melodies`, :class:`MelodyConfig`, :func:`check_melodies`
-    melody learning (XOR-gated three-factor rule on a chain network's read-out) and cued replay.
+:func:`learn_melodies`, :class:`MelodyConfig`, :func:`check_melodies`, :func:`replay_melodies`
+    melody learning (XOR-gated three-factor rule on a chain network's read-out) and cued replay, also with given
+    read-out weights (from the mirror, or edited by the engram estimator).
 :func:`build_circuit`, :class:`Circuit`
     the LIF engine every circuit is built on (one NeuronGroup, excitatory and inhibitory Synapses).
 :class:`StandaloneProject`, :class:`StandaloneMelody`
@@ -18,7 +19,14 @@ Public API
     the melody network's simulator on that device.
 """
 
-from neuroengram.spiking.melody import MelodyConfig, MelodyResult, StandaloneMelody, check_melodies, learn_melodies
+from neuroengram.spiking.melody import (
+    MelodyConfig,
+    MelodyResult,
+    StandaloneMelody,
+    check_melodies,
+    learn_melodies,
+    replay_melodies,
+)
 from neuroengram.spiking.model import Circuit, StandaloneProject, build_circuit
 from neuroengram.spiking.motifs import (
     XORConfig,
@@ -48,6 +56,7 @@ __all__ = [
     "build_copies",
     "check_melodies",
     "learn_melodies",
+    "replay_melodies",
     "run_wta_trials",
     "run_xor_trials",
     "simulate_ei_network",
