@@ -124,9 +124,10 @@ def run_bridge_erasure(forget: int, alpha: float, ctx: StageContext) -> dict[str
     (``mirror/model.pt``, ``model.json``, ``bridge.npz``), replay in Brian2 before and after (``TRIALS`` each, one
     simulation, seed ``ctx.seed``). Writes ``engram/bridge_erasure.npz`` and the figures ``bridge_erasure`` (bits:
     target, before, after; first trial) and ``bridge_erasure_raster`` (the erased melody's replay after the edit)."""
-    from neuroengram.mirror.melody_stage import replay_rows_figure
+    from neuroengram.mirror.melody_stage import replay_rows_figure, use_spiking_target
     from neuroengram.spiking.plots import raster_figure
 
+    use_spiking_target(ctx)
     mirror, config, melodies, _ = load_mirror(ctx.input_dir("mirror"))
     data = ctx.load_arrays("mirror", "bridge")
     windows = ChainWindows(data["h"], data["melody"], data["step"], data["network"], data["p_hz"], data["x_hz"])

@@ -35,6 +35,7 @@ from neuroengram.mirror.melody import (
     save_mirror,
 )
 from neuroengram.spiking.melody import MELODY_CONFIG, Layout, MelodyConfig
+from neuroengram.spiking.model import set_target
 from neuroengram.stages import Metric, StageContext
 
 if TYPE_CHECKING:
@@ -53,9 +54,21 @@ def spiking_melody_config(ctx: StageContext) -> MelodyConfig:
     return MelodyConfig.model_validate_json(path.read_text(encoding="utf-8"))
 
 
+def use_spiking_target(ctx: StageContext) -> dict[str, np.ndarray]:
+    """Set Brian2's code-generation target to the one the spiking stage ran with (``codegen_target`` in
+    ``spiking/melody.npz``; ``cpp_standalone`` runs replays on numpy) and return that file's arrays.
+
+    Brian2's target is a process-wide preference: a stage that simulates after a spiking stage reused from the
+    runner's stage cache (which did not run in this process) must set it itself, or its results would depend on
+    the scheduler."""
+    learned = ctx.load_arrays("spiking", "melody")
+    set_target(str(learned["codegen_target"]) if "codegen_target" in learned else "numpy")
+    return learned
+
+
 def run_melody_bridge(params: Params, ctx: StageContext) -> dict[str, Metric]:
     config = spiking_melody_config(ctx)
-    learned = ctx.load_arrays("spiking", "melody")
+    learned = use_spiking_target(ctx)
     synapses = ctx.load_arrays("spiking", "weights")
     activity = ctx.load_arrays("spiking", "activity")
     melodies = learned["melodies"].astype(bool)

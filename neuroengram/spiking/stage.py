@@ -24,7 +24,8 @@
     XOR-gated three-factor rule, then replays every melody from a cue of its first ``cue_steps`` steps.
     ``activity.npz`` has one row per step of network 0 replaying melody 0, 1, ... in turn (``labels`` = melody
     index, ``bin_ms`` = ``step_ms``); ``weights.npz`` network 0's synapses in replay; ``melody.npz``
-    (``melodies``, ``replayed``, ``error_rate`` per epoch and network, ``replay_accuracy``, ``weights_mv``),
+    (``melodies``, ``replayed``, ``error_rate`` per epoch and network, ``replay_accuracy``, ``weights_mv``,
+    ``codegen_target``),
     ``melody_config.json`` (the :class:`~neuroengram.spiking.melody.MelodyConfig` that ran); figures ``raster``
     (network 0 replaying melody 0), ``xor_error``, ``replay``; metrics: replay bit accuracy (mean and per melody),
     XOR error rate at the start and the end, read-out weight statistics.
@@ -273,6 +274,7 @@ def _run_melody(params: Params, ctx: StageContext) -> Metrics:
         error_rate=result.error_rate,
         replay_accuracy=result.replay_accuracy,
         weights_mv=result.weights_mv,
+        codegen_target=params.codegen_target,
     )
     duration_ms = n_steps * config.step_ms
     rates = result.replay_rates[:n_steps]

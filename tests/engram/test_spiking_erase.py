@@ -52,7 +52,9 @@ def test_erasing_one_melody_through_the_bridge(tmp_path):
         assert exported["weight"].min() >= 0 and exported["pre"].size == exported["post"].size
 
     ctx = _ctx(tmp_path, "engram", 2)
+    prefs.codegen.target = "cython"  # left over by another stage: the spiking stage's own target must win
     m = engram_stage.run(engram_stage.Params(task="melody_bridge", forget_class=0, alpha=1.0), ctx)
+    assert prefs.codegen.target == "numpy"
     assert m["erased_accuracy_before"] >= 0.9
     assert m["erased_accuracy_after"] <= m["erased_chance"] + 0.05 and m["erased_chance"] <= 0.75
     assert m["erased_recall_after"] <= 0.1 <= 0.9 <= m["erased_recall_before"]
