@@ -331,7 +331,8 @@ def _sequence_figure(params: Params, result):
     ax.set_xlabel("α (edit strength)")
     ax.set_ylabel("held-out error / original error")
     maps = ", ".join(params.edit_maps) if params.edit_maps else "all maps"
-    ax.set_title(f"edited: {maps}; recurrent guard: {params.recurrent_guard}", fontsize=9)
+    guard = params.recurrent_guard if result.guard[0].map_alpha else "idle (no recurrent map edited)"
+    ax.set_title(f"edited: {maps}; recurrent guard: {guard}", fontsize=9)
     ax.legend(fontsize=7)
     ax_trade.plot(result.retain_ratio_max, result.forget_ratio, "o-", color="tab:purple")
     for alpha, x, y in zip(result.alphas, result.retain_ratio_max, result.forget_ratio, strict=True):
