@@ -3,7 +3,8 @@
 Public API:
 
 - :class:`EngramEstimator` (scikit-learn style): ``fit(model, target_batches, reference_batches)`` learns the
-  statistics and the engram of every linear map; ``erase`` / ``isolate`` return edited copies, ``compose`` adds
+  statistics and the engram of every linear map (or of the maps named in ``maps``, e.g. ``("to_latent",)``, the
+  map that writes the mirror's latent code); ``erase`` / ``isolate`` return edited copies, ``compose`` adds
   engrams of disjoint subsets, ``engram_parameters`` gives them as a weight dict, ``layer_criteria`` the per-map
   specificity and reactivation.
 - :func:`collect_moments`, :func:`linear_maps`, :func:`relative_pinv`: the functional core.

@@ -49,7 +49,12 @@ pixels) amplified by ``1/λ`` and can destroy the edit (Kwon et al., ICML 2026, 
 ``rcond=D * FLOAT32_EPS`` to reproduce it). On the digits MLP the two cuts erase equally well, but ``D · eps32``
 also drops rarely-active pixel directions, so the partition identity holds only to 2–3e-3 instead of ~1e-4.
 
-All maps are edited at once from the statistics of the unedited network. Normalisation layers, embeddings and any
+All maps are edited at once from the statistics of the unedited network, or only the maps named in ``maps`` (the
+others keep their weights). Choosing the maps is part of the estimator: a map whose inputs are shared by every memory
+(the per-step input map of a sequence model sees the same step vectors in every melody) has no memory-specific
+input subspace, so its engram is a compromise that also moves the retained memories; a map whose inputs form one
+cluster per memory (the map that writes an autoencoder's latent code from the encoder's final state) holds a
+separable trace (measured on the mirror: :mod:`.sequences`). Normalisation layers, embeddings and any
 parameter that is not the weight or bias of a supported linear map are never edited. Forgetting random examples
 whose inputs share their subspace with the retained data is not what this estimator does: it removes the part of
 each map that the target's *input subspace* drives.
@@ -127,10 +132,14 @@ class EngramEstimator:
         Monte-Carlo draws per input when a sample has too many outputs for the exact Fisher (``method="kfac"``).
     random_state:
         Seed of the Monte-Carlo labels and of the random null of :meth:`isolate`.
+    maps:
+        Names of the linear maps to fit and edit (keys of :func:`~neuroengram.engram.statistics.linear_maps`, e.g.
+        ``("to_latent",)``); ``None`` = every map. Unknown or no names: :class:`ConfigError` at :meth:`fit`.
 
     Attributes (after :meth:`fit`)
     ------------------------------
-    maps_: the edited linear maps, by name.
+    maps_: the edited linear maps, by name (those named in ``maps``, in module order).
+    model_maps_: the names of every linear map of the fitted model (an edited model must have the same).
     weights_: ``W̃`` of every map (float64, (out, D)) in the fitted model.
     target_moments_, reference_moments_: :class:`Moments` per map.
     reference_pinv_: ``Σ_r⁺`` per map.
@@ -147,6 +156,7 @@ class EngramEstimator:
         likelihood: str = "categorical",
         mc_samples: int = 1,
         random_state: int = 0,
+        maps: Iterable[str] | None = None,
     ) -> None:
         self.alpha = alpha
         self.rcond = rcond
@@ -154,6 +164,7 @@ class EngramEstimator:
         self.likelihood = likelihood
         self.mc_samples = mc_samples
         self.random_state = random_state
+        self.maps = None if maps is None else tuple(maps)
 
     def _check_params(self) -> None:
         if self.method not in METHODS:
@@ -189,7 +200,8 @@ class EngramEstimator:
         """
         self._check_params()
         check_eval_mode(model)
-        self.maps_: dict[str, LinearMap] = linear_maps(model)
+        self.maps_: dict[str, LinearMap] = self._select_maps(linear_maps(model))
+        self.model_maps_ = tuple(linear_maps(model))
         precomputed = isinstance(target_batches, Mapping) or isinstance(reference_batches, Mapping)
         if self.method == "kfac" and precomputed:
             raise ConfigError(
@@ -209,6 +221,19 @@ class EngramEstimator:
             self._fit_curvature(model, target_batches, reference_batches)
         self.engrams_ = {name: self._engram(name, self.target_moments_[name]) for name in self.maps_}
         return self
+
+    def _select_maps(self, available: dict[str, LinearMap]) -> dict[str, LinearMap]:
+        """The maps named in ``self.maps`` (all when ``None``); :class:`ConfigError` for none or unknown names."""
+        if self.maps is None:
+            return available
+        unknown = [name for name in self.maps if name not in available]
+        if unknown or not self.maps:
+            raise ConfigError(
+                f"maps {list(self.maps)} must name at least one of the model's linear maps (unknown: {unknown})",
+                key="maps",
+                fix=f"use names from {list(available)}, or None for every map",
+            )
+        return {name: lin for name, lin in available.items() if name in self.maps}
 
     def _moments(self, model: nn.Module, source: Iterable[Batch] | Mapping[str, Moments], key: str) -> dict:
         if isinstance(source, Mapping):
@@ -291,7 +316,7 @@ class EngramEstimator:
 
     def _edited(self, model: nn.Module, matrices: Mapping[str, torch.Tensor], inplace: bool) -> nn.Module:
         self._check_fitted()
-        if set(linear_maps(model)) != set(self.maps_):
+        if tuple(linear_maps(model)) != self.model_maps_:
             raise ConfigError("the model's linear maps differ from the fitted one", key="model", fix="pass that model")
         out = model if inplace else copy.deepcopy(model)
         for name, matrix in matrices.items():
@@ -305,7 +330,7 @@ class EngramEstimator:
         inplace: bool = False,
         map_alpha: Mapping[str, float] | None = None,
     ) -> nn.Module:
-        """``model`` with every map set to ``W̃ − alpha · E`` (a copy unless ``inplace``).
+        """``model`` with every fitted map set to ``W̃ − alpha · E`` (a copy unless ``inplace``).
 
         ``map_alpha`` overrides the strength of named maps (e.g. the recurrent maps capped by
         :func:`~neuroengram.engram.stability.guard_alphas`)."""
@@ -318,7 +343,8 @@ class EngramEstimator:
         return self._edited(model, {n: self.weights_[n] - strength[n] * e for n, e in self.engrams_.items()}, inplace)
 
     def isolate(self, model: nn.Module, null: str = "zeros", inplace: bool = False) -> nn.Module:
-        """``model`` with every map set to ``null + E``: the engram alone (sufficiency; a copy unless ``inplace``).
+        """``model`` with every fitted map set to ``null + E``: the engram alone (sufficiency; a copy unless
+        ``inplace``).
 
         ``null="zeros"`` is the tabula-rasa null state; ``null="random"`` draws ``U(−1/√in, 1/√in)`` weights and
         biases (PyTorch's default initialisation scale) from ``random_state``. Other parameters are kept.

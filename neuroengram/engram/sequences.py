@@ -18,6 +18,21 @@ Reported per edit strength ``alpha``: the forget ratio ``err_erased(c) / err_ori
 ``guard="radius"`` the hidden-to-hidden maps get the strengths of :func:`~neuroengram.engram.stability.guard_alphas`
 (the edited recurrent map keeps the original's spectral radius); the guard's action at every ``alpha`` is returned.
 
+Which maps to edit (``maps``). The autoencoder of the mirror has six linear maps: the per-step input map of the
+encoder, the two hidden-to-hidden maps, the encoder -> latent map ``to_latent``, the latent -> decoder map
+``decoder.afferent`` and the read-out. A melody's engram is only specific where its inputs are: the per-step input
+map sees the same few step vectors (bits) in every melody, and the recurrent and read-out maps see rates that all
+melodies drive, so their least-squares engrams are compromises that also move the retained melodies (and the
+recurrent edits change the dynamics, :mod:`.stability`). ``to_latent`` reads the encoder's *final* state, one
+cluster per melody, and writes the latent code (the engram of the mission), so its engram removes the melody's code
+and leaves the others' (``decoder.afferent`` reads the code itself: one cluster per melody too). Measured on the
+melody mirror (3 mirror seeds x 4 melodies, benchmarks/README.erase.md): editing all six maps meets the target
+(erased melody at the untrained model's error, every other melody within 10 %) for 8 of 12 erasures at any alpha and
+explodes above alpha 0.5; editing ``to_latent`` alone meets it for 12 of 12 at every alpha in [1.1, 1.5] with the
+worst retained melody at +3.5 %. At ``alpha = 1`` the edited code is the least-squares compromise between removing
+the melody's code and keeping the others' (the encoder's rates are non-negative, so the clusters share a common
+direction and are not orthogonal); ``alpha`` a little above 1 removes the rest.
+
 Sufficiency of an autoencoder engram: ``err_original(c) / err_isolated(c)`` (1 = the isolated engram reconstructs the
 class as well as the whole network).
 """
@@ -97,9 +112,11 @@ def erase_sequence_class(
     loss: str = "mse",
     method: str = "input",
     guard: str = "none",
+    maps: tuple[str, ...] | None = None,
 ) -> SequenceErasure:
     """Erase class ``forget`` of a sequence autoencoder at each ``alpha``; compare with an ``untrained`` model (the
-    architecture at initialisation) and with the mean predictor. ``guard``: ``"none"`` or ``"radius"``.
+    architecture at initialisation) and with the mean predictor. ``guard``: ``"none"``, ``"radius"`` or
+    ``"jacobian"``; ``maps``: the linear maps to edit (``None`` = all; see the module docstring).
 
     Raises :class:`DataError` when the class has no training or no held-out sequence, or no other class exists.
     """
@@ -115,7 +132,7 @@ def erase_sequence_class(
     if len(others) == 0:
         raise DataError("there is no other class to retain", key="labels", fix="use data with several classes")
     likelihood = "bernoulli" if loss == "bce" else "gaussian"
-    est = EngramEstimator(method=method, likelihood=likelihood)
+    est = EngramEstimator(method=method, likelihood=likelihood, maps=maps)
     est.fit(model, [x_train[torch.from_numpy(y_train == forget)]], [x_train])
     base = class_errors(model, x_test, y_test, classes, loss)
     forget_idx = int(np.flatnonzero(classes == forget)[0])

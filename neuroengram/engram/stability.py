@@ -191,6 +191,8 @@ def guard_alphas(
     if unknown:
         raise ConfigError(f"no fitted maps {unknown}", key="maps", fix=f"use names from {sorted(estimator.maps_)}")
     weights, engrams = estimator.weights_, estimator.engrams_
+    if not names:  # no recurrent map is edited: nothing to guard
+        return GuardAction(alpha, "jacobian" if guard == "jacobian" else "weight", {}, {}, {}, {}, {})
     if guard == "jacobian":
         if reference is None:
             raise ConfigError("the jacobian guard needs reference batches", key="reference", fix="pass them")

@@ -10,9 +10,11 @@ erasure and retraining. Writes ``engram/erasure.npz`` and the figure ``engram/fi
 ``dataset = "mirror"``: the mirror stage's recurrent autoencoder (``mirror/model.pt`` + ``mirror/model.json``) and its
 labelled sequences (``mirror/sequences.npz`` with ``x`` (n, n_steps, n_features), ``labels`` (n,), ``is_test`` (n,);
 or the same keys in ``mirror/latent.npz``). One class (a melody / stimulus pattern) is erased at every ``alpha`` of
-:data:`SEQUENCE_ALPHAS`; reported: held-out reconstruction-error ratios of the forgotten class and of the others,
-against an untrained model (the mirror's own initial weights, rebuilt from its seed) and against the mean predictor
-(:mod:`~neuroengram.engram.sequences`). ``recurrent_guard`` caps the edit of the hidden-to-hidden maps
+:data:`SEQUENCE_ALPHAS` and at ``alpha`` (the metrics are those at ``alpha``), from the maps named in ``edit_maps``
+(default: all six; ``["to_latent"]``, the map that writes the latent code, is the setting that meets the per-erasure
+target on the melody mirror, see :mod:`~neuroengram.engram.sequences`); reported: held-out reconstruction-error
+ratios of the forgotten class and of the others, against an untrained model (the mirror's own initial weights,
+rebuilt from its seed) and against the mean predictor. ``recurrent_guard`` caps the edit of the hidden-to-hidden maps
 (:mod:`~neuroengram.engram.stability`); its action (applied strengths, radii before/after) is in the metrics
 (``guard_*``, ``spectral_radius_*``) and in ``sequence_erasure.npz`` (``guard_alpha`` per alpha). Writes
 ``engram/sequence_erasure.npz`` and the figure ``engram/figures/sequence_alpha_sweep`` (ratios against alpha and the
@@ -51,14 +53,14 @@ from neuroengram.engram.digits import (
 )
 from neuroengram.engram.estimator import EngramEstimator, composition_error, partition_error
 from neuroengram.engram.sequences import erase_sequence_class
-from neuroengram.engram.statistics import collect_moments
-from neuroengram.errors import StageError
+from neuroengram.engram.statistics import collect_moments, linear_maps
+from neuroengram.errors import ConfigError, StageError
 from neuroengram.stages import StageContext, StageParams
 
 REQUIRES: tuple[str, ...] = ()
 
 ALPHA_SWEEP = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
-SEQUENCE_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0)
+SEQUENCE_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.25, 1.5)
 TRADE_OFF_XMAX = 3.0
 
 
@@ -90,12 +92,24 @@ class Params(StageParams):
         description="dataset 'mirror': cap the edit of recurrent maps so the edited dynamics keep the original's "
         "spectral radius ('radius' of W, 'jacobian' of the linearisation on the training sequences) or 'none'",
     )
+    edit_maps: tuple[str, ...] = Field(
+        (),
+        max_length=64,
+        description="task 'erase': names of the linear maps to edit (the estimator's map names, e.g. 'to_latent' = "
+        "the mirror's encoder -> latent-code map, '0' = the digits MLP's first layer); empty = every linear map",
+    )
     label_noise: float = Field(
         0.1, gt=0.0, lt=1.0, description="task 'curvature': fraction of training images given a random wrong label"
     )
 
 
 def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool]:
+    if params.edit_maps and params.task != "erase":
+        raise ConfigError(
+            f"edit_maps applies to task 'erase', not {params.task!r}",
+            key="stages.engram.edit_maps",
+            fix="remove edit_maps or set task = 'erase'",
+        )
     if params.task == "curvature":
         return _run_curvature(params, ctx)
     if params.task == "melody_bridge":
@@ -114,7 +128,9 @@ def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool
     )
 
     start = time.perf_counter()
-    estimator = EngramEstimator(alpha=params.alpha, method=params.method, random_state=ctx.seed)
+    estimator = EngramEstimator(
+        alpha=params.alpha, method=params.method, random_state=ctx.seed, maps=_edit_maps(params, model)
+    )
     estimator.fit(model, [x_tr[y_tr == params.forget_class]], [x_tr])
     erased = estimator.erase(model)
     erase_time = time.perf_counter() - start
@@ -162,6 +178,21 @@ def run(params: Params, ctx: StageContext) -> dict[str, float | int | str | bool
     )
     ctx.save_figure("forget_retain", _figure(params, np.array([[orig_f, orig_r], [er_f, er_r], gold_acc]), sweep))
     return {k: float(v) if isinstance(v, np.floating) else v for k, v in metrics.items()}
+
+
+def _edit_maps(params: Params, model: torch.nn.Module) -> tuple[str, ...] | None:
+    """``params.edit_maps`` checked against the model's linear maps (``None`` = every map)."""
+    if not params.edit_maps:
+        return None
+    available = list(linear_maps(model))
+    unknown = [name for name in params.edit_maps if name not in available]
+    if unknown:
+        raise ConfigError(
+            f"edit_maps names {unknown}, which the {type(model).__name__} does not have",
+            key="stages.engram.edit_maps",
+            fix=f"use names from {available}, or [] for every map",
+        )
+    return params.edit_maps
 
 
 def _figure(params: Params, table: np.ndarray, sweep: np.ndarray):
@@ -225,17 +256,19 @@ def _run_mirror(params: Params, ctx: StageContext) -> dict[str, float | int | st
     x = torch.as_tensor(data["x"], dtype=torch.float32)
     labels, test = np.asarray(data["labels"]).astype(int), np.asarray(data["is_test"]).astype(bool)
     train_t = torch.from_numpy(~test)
+    maps = _edit_maps(params, model)
+    alphas = tuple(sorted({*SEQUENCE_ALPHAS, params.alpha}))
     start = time.perf_counter()
     result = erase_sequence_class(
         model, untrained, x[train_t], labels[~test], x[torch.from_numpy(test)], labels[test],
-        params.forget_class, SEQUENCE_ALPHAS, loss=loss, method=params.method, guard=params.recurrent_guard,
+        params.forget_class, alphas, loss=loss, method=params.method, guard=params.recurrent_guard, maps=maps,
     )  # fmt: skip
     sweep_time = time.perf_counter() - start
     est = result.estimator
     classes = np.unique(labels[~test])
-    parts = [EngramEstimator().fit(model, [x[train_t][torch.from_numpy(labels[~test] == c)]], est.reference_moments_)
-             for c in classes]  # fmt: skip
-    pick = int(np.argmin(np.abs(result.alphas - params.alpha)))
+    parts = [EngramEstimator(maps=maps).fit(model, [x[train_t][torch.from_numpy(labels[~test] == c)]],
+                                            est.reference_moments_) for c in classes]  # fmt: skip
+    pick = int(np.flatnonzero(result.alphas == params.alpha)[0])
     ctx.save_arrays(
         "sequence_erasure",
         alpha=result.alphas,
@@ -258,6 +291,7 @@ def _run_mirror(params: Params, ctx: StageContext) -> dict[str, float | int | st
         "untrained_forget_error_ratio": result.untrained_forget_ratio,
         "mean_predictor_forget_error_ratio": result.mean_predictor_forget_ratio,
         "recurrent_guard": params.recurrent_guard,
+        "edit_maps": ",".join(est.maps_),
         "guard_active_any_alpha": any(g.active for g in result.guard),
         **guard.metrics(),
         **_matched_alpha(result, "untrained", result.untrained_forget_ratio),
@@ -296,7 +330,9 @@ def _sequence_figure(params: Params, result):
     ax.set_yscale("log")
     ax.set_xlabel("α (edit strength)")
     ax.set_ylabel("held-out error / original error")
-    ax.set_title(f"recurrent guard: {params.recurrent_guard}", fontsize=9)
+    maps = ", ".join(params.edit_maps) if params.edit_maps else "all maps"
+    guard = params.recurrent_guard if result.guard[0].map_alpha else "idle (no recurrent map edited)"
+    ax.set_title(f"edited: {maps}; recurrent guard: {guard}", fontsize=9)
     ax.legend(fontsize=7)
     ax_trade.plot(result.retain_ratio_max, result.forget_ratio, "o-", color="tab:purple")
     for alpha, x, y in zip(result.alphas, result.retain_ratio_max, result.forget_ratio, strict=True):

@@ -208,3 +208,23 @@ def test_recurrent_engram_of_everything_reproduces_the_network(kind):
     assert torch.allclose(erased.rnn.weight_ih if kind is nn.GRUCell else erased.rnn.weight_ih_l0,
                           torch.zeros_like(net.rnn.weight_ih if kind is nn.GRUCell else net.rnn.weight_ih_l0),
                           atol=1e-4)  # fmt: skip
+
+
+def test_maps_restricts_fitting_and_editing_to_the_named_maps(digits):
+    """Only the named map is fitted and edited; the others keep their weights, and the class engrams of the named map
+    still partition it (the statistics of the other maps are not needed)."""
+    split, model, _ = digits
+    x, y = split.x_train, split.y_train
+    names = list(linear_maps(model))
+    est = EngramEstimator(maps=[names[-1]]).fit(model, [x[y == 3]], [x])
+    assert list(est.maps_) == [names[-1]] and est.model_maps_ == tuple(names)
+    before, after = model.state_dict(), est.erase(model).state_dict()
+    changed = {k for k, v in after.items() if not torch.equal(before[k], v)}
+    assert changed == {f"{names[-1]}.weight"} | ({f"{names[-1]}.bias"} if f"{names[-1]}.bias" in before else set())
+    parts = [EngramEstimator(maps=[names[-1]]).fit(model, [x[y == c]], est.reference_moments_) for c in range(10)]
+    assert partition_error(parts) <= 1e-3
+    with pytest.raises(ConfigError, match="maps") as info:
+        EngramEstimator(maps=["nope"]).fit(model, [x[:10]], [x])
+    assert names[0] in info.value.fix
+    with pytest.raises(ConfigError, match="maps"):
+        EngramEstimator(maps=[]).fit(model, [x[:10]], [x])

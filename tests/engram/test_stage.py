@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from neuroengram.engram import stage
+from neuroengram.errors import ConfigError
 from neuroengram.stages import StageContext
 
 
@@ -43,3 +44,13 @@ def test_params_reject_unknown_keys_and_bad_class():
         stage.Params(forget_class=10)
     with pytest.raises(ValueError, match="hidden"):
         stage.Params(hidden=[128, 0])
+
+
+def test_edit_maps_is_checked_against_the_model_and_the_task(tmp_path):
+    ctx = StageContext("engram", seed=0, point_dir=tmp_path)
+    with pytest.raises(ConfigError, match="edit_maps") as info:
+        stage.run(stage.Params(task="curvature", edit_maps=("0",)), ctx)
+    assert info.value.key == "stages.engram.edit_maps"
+    with pytest.raises(ConfigError, match="edit_maps") as info:
+        stage.run(stage.Params(edit_maps=("to_latent",), epochs=1, retrain_gold=False), ctx)
+    assert info.value.key == "stages.engram.edit_maps" and "'0'" in info.value.fix
