@@ -29,11 +29,20 @@ def test_topk_softmax_keeps_exactly_k() -> None:
     torch.testing.assert_close(weights.sum(dim=1), torch.ones(5))
 
 
-@pytest.mark.parametrize(("core", "address"), [("tanh", "input"), ("gru", "input"), ("gru", "state")])
+@pytest.mark.parametrize(
+    ("core", "address", "options"),
+    [
+        ("tanh", "input", {}),
+        ("gru", "input", {}),
+        ("gru", "state", {}),
+        ("gru", "input", {"read": "gate", "write_gate": True}),
+        ("gru", "joint", {"write_gate": True}),
+    ],
+)
 def test_trace_is_per_sample_and_evaluation_is_deterministic(
-    recall_batch: torch.Tensor, core: str, address: str
+    recall_batch: torch.Tensor, core: str, address: str, options: dict
 ) -> None:
-    model = _model(core=core, address=address)
+    model = _model(core=core, address=address, **options)
     with torch.no_grad():
         alone = model(recall_batch[:1])
         in_batch = model(recall_batch)
@@ -93,19 +102,34 @@ def test_memory_first_ordering_equals_step_by_step(recall_batch: torch.Tensor, h
         torch.testing.assert_close(rec.hidden[:, -1], _interleaved(model, recall_batch))
 
 
-def _state_keyed_reference(model: HebbianMemoryRNN, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Reference of ``address="state"`` written from the docstring equations: last hidden state and all a_t."""
+def _step_by_step_reference(model: HebbianMemoryRNN, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Reference of the gated-read cells (``read="gate"``: addresses input / state / joint, optional write gate),
+    written from the docstring equations with plain matrix products: last hidden state and all a_t."""
     cell = model.cell
     h = x.new_zeros(x.shape[0], cell.hidden)
     trace = x.new_zeros(x.shape[0], *cell.memory.shape)
     attentions = []
     for t in range(x.shape[1]):
-        query = h @ cell.query.weight.T + cell.query.bias
+        if cell.address == "input":
+            query = cell.norm(torch.relu(x[:, t] @ cell.encoder.weight.T + cell.encoder.bias))
+        else:
+            source = h if cell.address == "state" else torch.cat([x[:, t], h], dim=-1)
+            query = source @ cell.query.weight.T + cell.query.bias
         attention, recalled = retrieve(query, cell.memory, trace, cell.gain, cell.k, cell.temperature)
         gate = torch.sigmoid(h @ cell.read_gate.weight.T + cell.read_gate.bias)
         h = cell.recurrent(torch.cat([x[:, t], gate * cell.read_norm(recalled)], dim=-1), h)
         if cell.hebbian:
-            trace = hebbian_update(trace, attention, cell.norm(torch.relu(cell.encoder(h))), cell.eta, cell.rule)
+            code = (
+                query
+                if cell.address == "input"
+                else cell.norm(torch.relu(h @ cell.encoder.weight.T + cell.encoder.bias))
+            )
+            rate = cell.eta
+            if cell.write_gate is not None:
+                source = code if cell.address == "input" else h
+                write = torch.sigmoid(source @ cell.write_gate.weight.T + cell.write_gate.bias)  # (B, 1)
+                rate = cell.eta * write[:, :, None]
+            trace = hebbian_update(trace, attention, code, rate, cell.rule)
         attentions.append(attention)
     return h, torch.stack(attentions, dim=1)
 
@@ -115,7 +139,7 @@ def test_state_keyed_memory(recall_batch: torch.Tensor, hebbian: bool) -> None:
     model = _model(core="gru", code=5, address="state", hebbian=hebbian)
     with torch.no_grad():
         _, rec = model(recall_batch, record=True)
-        last, attentions = _state_keyed_reference(model, recall_batch)
+        last, attentions = _step_by_step_reference(model, recall_batch)
     torch.testing.assert_close(rec.hidden[:, -1], last)
     torch.testing.assert_close(rec.attention, attentions)
     assert torch.all((rec.attention > 0).sum(dim=-1) == 2)
@@ -128,6 +152,67 @@ def test_state_keyed_memory(recall_batch: torch.Tensor, hebbian: bool) -> None:
     torch.testing.assert_close(model.cell.read_gate.bias, torch.full((5,), -2.0))
     model.train()(recall_batch).sum().backward()
     assert model.cell.query.weight.grad.abs().sum() > 0 and model.cell.memory.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize(
+    ("address", "write_gate", "hebbian"),
+    [
+        ("input", True, True),
+        ("input", False, True),
+        ("input", True, False),
+        ("state", True, True),
+        ("joint", True, True),
+    ],
+)
+def test_gated_read_and_write_gate_follow_the_equations(
+    recall_batch: torch.Tensor, address: str, write_gate: bool, hebbian: bool
+) -> None:
+    model = _model(core="gru", code=5, address=address, read="gate", write_gate=write_gate, hebbian=hebbian)
+    with torch.no_grad():
+        if write_gate:  # a gate well away from 0 and 1, so a wrong placement of w_t changes the result
+            model.cell.write_gate.bias.fill_(0.5)
+        _, rec = model(recall_batch, record=True)
+        last, attentions = _step_by_step_reference(model, recall_batch)
+    torch.testing.assert_close(rec.hidden[:, -1], last)
+    torch.testing.assert_close(rec.attention, attentions)
+    assert torch.all((rec.attention > 0).sum(dim=-1) == 2)
+    assert (torch.count_nonzero(rec.trace) > 0) == hebbian
+    assert model.cell.recurrent.input_size == 9 + 5 and not hasattr(model.cell, "read_gain")
+    assert hasattr(model.cell, "query") == (address != "input")
+
+
+@pytest.mark.parametrize("address", ["input", "state"])
+def test_write_gate_scales_the_hebbian_write(recall_batch: torch.Tensor, address: str) -> None:
+    gated = _model(core="gru", code=5, address=address, write_gate=True)
+    # One scalar gate per sample and step, from the input code (C = 5) or from the new state (H = 16).
+    assert gated.cell.write_gate.weight.shape == (1, 5 if address == "input" else 16)
+    torch.testing.assert_close(gated.cell.write_gate.bias, torch.tensor([-3.0]))
+    with torch.no_grad():
+        if address == "input":  # open the read (rho starts at 0), so the output depends on the trace
+            gated.cell.read_gain.uniform_(0.5, 1.5)
+        _, rec = gated(recall_batch, record=True)
+        gates = gated.cell.write_gates(recall_batch, rec.hidden)
+    assert gates.shape == recall_batch.shape[:2] and torch.all((gates > 0) & (gates < 0.2))
+    # Same weights without the gate (w_t = 1) and with the update off (w_t = 0): a gate forced open reproduces the
+    # ungated cell, a gate forced shut the ablation, and the initial gate (w ~ 0.05) writes a much weaker trace.
+    plain = _model(core="gru", code=5, address=address)
+    plain.load_state_dict(gated.state_dict(), strict=False)
+    ablated = _model(core="gru", code=5, address=address, hebbian=False)
+    ablated.load_state_dict(gated.state_dict(), strict=False)
+    with torch.no_grad():
+        _, plain_rec = plain(recall_batch, record=True)
+        assert rec.trace.abs().sum() < 0.3 * plain_rec.trace.abs().sum()
+        assert not torch.allclose(plain(recall_batch), ablated(recall_batch))
+        gated.cell.write_gate.bias.fill_(1e4)
+        torch.testing.assert_close(gated(recall_batch), plain(recall_batch))
+        gated.cell.write_gate.bias.fill_(-1e4)
+        _, shut = gated(recall_batch, record=True)
+        assert torch.count_nonzero(shut.trace) == 0
+        torch.testing.assert_close(gated(recall_batch), ablated(recall_batch))
+    # The gate is trained: its weights receive a gradient through the trace.
+    gated.cell.write_gate.bias.data.fill_(-3.0)
+    gated.train()(recall_batch).sum().backward()
+    assert gated.cell.write_gate.weight.grad.abs().sum() > 0
 
 
 def test_switching_the_hebbian_update_off(recall_batch: torch.Tensor) -> None:
@@ -161,6 +246,10 @@ def test_bad_cell_options() -> None:
         HebbianMemoryRNN(3, 2, core="gru", address="output")
     with pytest.raises(ConfigError, match="code width"):
         HebbianMemoryRNN(3, 2, code=0)
+    with pytest.raises(ConfigError, match="does not fit address"):
+        HebbianMemoryRNN(3, 2, core="gru", address="state", read="gain")
+    with pytest.raises(ConfigError, match="needs the gated controller"):
+        HebbianMemoryRNN(3, 2, address="joint")
 
 
 def test_trace_heatmap_over_time(recall_batch: torch.Tensor) -> None:
