@@ -94,7 +94,12 @@ def compare(
         shown = label
         if label.startswith("hebbian"):
             read = f", {cell['read']} read" if cell.get("read") else ""
-            shown += f" ({cell['core']}, {cell['address']}{read}{', write gate' if cell.get('write_gate') else ''})"
+            extras = (
+                read
+                + (", write gate" if cell.get("write_gate") else "")
+                + (", key/value" if cell.get("key_value") else "")
+            )
+            shown += f" ({cell['core']}, {cell['address']}{extras})"
         print(
             f"| {name} | {shown} | {seed} | {parameter_count(model)} | {_percent(val)} | {_percent(results[label][0])} "
             f"| {100 * (results[label][0] - results['GRU'][0]):+.1f} | {wall:.0f} s |",
@@ -200,6 +205,7 @@ def main() -> None:
     parser.add_argument(
         "--read", choices=["gain", "gate"], default=None, help="read into the gru core (default: gain for input keys)"
     )
+    parser.add_argument("--key-value", action="store_true", help="slots with separate keys and values (state/joint)")
     parser.add_argument("--write-bias", type=float, default=-3.0, help="initial bias of the write gate")
     parser.add_argument(
         "--validation", type=float, default=0.0, help="fraction of the training samples held out for validation"
@@ -218,6 +224,7 @@ def main() -> None:
         "write_gate": args.write_gate,
         "write_bias": args.write_bias,
         "read": args.read,
+        "key_value": args.key_value,
     }
     tasks = [task for task in ("digits", "recall", "mnist1d") if task in args.tasks]
     if tasks:

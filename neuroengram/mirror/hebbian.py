@@ -78,6 +78,15 @@ with ``s_t = z_t`` (the input code) for ``address="input"``, which keeps the mem
 ``s_t = h_t`` (the new state) for ``"state"`` / ``"joint"``. With ``b_w = -3`` writing starts weak
 (``w ≈ 0.05``): the cell starts close to its own ablation and opens the gate where writing lowers the loss.
 ``w_t = 0`` for every step is the ablation ``hebbian=False``; ``w_t = 1`` is the ungated rule.
+
+Key/value slots (``key_value=True``, addresses ``"state"`` / ``"joint"``): every slot has a key ``M^K_i`` (the
+matrix ``memory``) and a value ``M^V_i`` (``values``), and the trace has a key and a value part, (B, K, 2C). The
+query addresses the keys and is itself written into them, so a written slot is found again by a similar query (as
+the input-keyed cell's code both addresses and is written); the values hold the state code:
+
+    a_t   = top-k softmax of <q_t/|q_t|, E^K_t,i/|E^K_t,i|> / τ       E^K_t = M^K + α ⊙ 𝐇^K_{t-1}
+    m_t   = Σ_i a_t,i (M^V_i + α_i 𝐇^V_{t-1,i})                       read of the values
+    [𝐇^K_t; 𝐇^V_t] = Hebbian write of [q_t/|q_t|; z_t] with a_t (and w_t)
 """
 
 from __future__ import annotations
@@ -184,6 +193,7 @@ class HebbianMemoryCell(nn.Module):
         write_gate: bool = False,
         write_bias: float = -3.0,
         read: Read | None = None,
+        key_value: bool = False,
     ) -> None:
         super().__init__()
         if not 1 <= k <= slots:
@@ -209,6 +219,10 @@ class HebbianMemoryCell(nn.Module):
                 key="read",
                 fix="use read='gate' (any gru-core address) or read='gain' (address='input')",
             )
+        if key_value and address == "input":
+            raise ConfigError(
+                "key_value needs a query separate from the written code", key="key_value", fix="use address='joint'"
+            )
         code = hidden if code is None else code
         if code < 1:
             raise ConfigError(f"code width must be >= 1, got {code}", key="code", fix="use a positive width or None")
@@ -217,6 +231,7 @@ class HebbianMemoryCell(nn.Module):
         self.encoder = nn.Linear(n_inputs if address == "input" else hidden, code)
         self.norm = nn.LayerNorm(code)
         self.memory = nn.Parameter(torch.randn(slots, code) / code**0.5)
+        self.values = nn.Parameter(torch.randn(slots, code) / code**0.5) if key_value else None
         self.gain = nn.Parameter(torch.ones(slots))
         eta_logit = torch.logit(torch.tensor(float(eta)))
         if learn_eta:
@@ -292,18 +307,26 @@ class HebbianMemoryCell(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """``address="state"`` / ``"joint"``: read keyed by ``h_{t-1}`` (``"joint"``: by ``[x_t; h_{t-1}]``), gated
         controller step, write of a code of ``h_t``, interleaved step by step. Returns ``h`` (B, T, H), ``a``
-        (B, T, K) and, if ``record``, ``𝐇`` (B, T, K, C)."""
+        (B, T, K) and, if ``record``, ``𝐇`` (B, T, K, C; with ``key_value`` (B, T, K, 2C), keys first)."""
         batch, steps, _ = x.shape
         slots, code = self.memory.shape
+        width = code if self.values is None else 2 * code
         h = x.new_zeros(batch, self.hidden)
-        trace = self.memory.new_zeros(1, slots, code).expand(batch, slots, code)
+        trace = self.memory.new_zeros(1, slots, width).expand(batch, slots, width)
         parts: list[tuple[torch.Tensor, ...]] = []
         for t in range(steps):
-            key = torch.cat([x[:, t], h], dim=-1) if self.address == "joint" else h
-            attention, recalled = retrieve(self.query(key), self.memory, trace, self.gain, self.k, self.temperature)
+            query = self.query(torch.cat([x[:, t], h], dim=-1) if self.address == "joint" else h)
+            if self.values is None:
+                attention, recalled = retrieve(query, self.memory, trace, self.gain, self.k, self.temperature)
+            else:
+                attention, _ = retrieve(query, self.memory, trace[..., :code], self.gain, self.k, self.temperature)
+                values = self.values + self.gain[:, None] * trace[..., code:]
+                recalled = torch.einsum("bk,bkc->bc", attention, values)
             h = self.recurrent(torch.cat([x[:, t], self.gated_read(recalled, h)], dim=-1), h)
             if self.hebbian:
                 z = self.norm(torch.relu(self.encoder(h)))
+                if self.values is not None:
+                    z = torch.cat([F.normalize(query, dim=-1), z], dim=-1)
                 trace = hebbian_update(trace, attention, z, self.write_rate(h), self.rule)
             parts.append((h, attention, trace) if record else (h, attention))
         stacked = [torch.stack(part, dim=1) for part in zip(*parts, strict=True)]

@@ -107,7 +107,8 @@ def _step_by_step_reference(model: HebbianMemoryRNN, x: torch.Tensor) -> tuple[t
     written from the docstring equations with plain matrix products: last hidden state and all a_t."""
     cell = model.cell
     h = x.new_zeros(x.shape[0], cell.hidden)
-    trace = x.new_zeros(x.shape[0], *cell.memory.shape)
+    slots, width = cell.memory.shape
+    trace = x.new_zeros(x.shape[0], slots, width if cell.values is None else 2 * width)
     attentions = []
     for t in range(x.shape[1]):
         if cell.address == "input":
@@ -115,7 +116,9 @@ def _step_by_step_reference(model: HebbianMemoryRNN, x: torch.Tensor) -> tuple[t
         else:
             source = h if cell.address == "state" else torch.cat([x[:, t], h], dim=-1)
             query = source @ cell.query.weight.T + cell.query.bias
-        attention, recalled = retrieve(query, cell.memory, trace, cell.gain, cell.k, cell.temperature)
+        attention, recalled = retrieve(query, cell.memory, trace[..., :width], cell.gain, cell.k, cell.temperature)
+        if cell.values is not None:  # key/value slots: address the keys, read the values
+            recalled = torch.einsum("bk,bkc->bc", attention, cell.values + cell.gain[:, None] * trace[..., width:])
         gate = torch.sigmoid(h @ cell.read_gate.weight.T + cell.read_gate.bias)
         h = cell.recurrent(torch.cat([x[:, t], gate * cell.read_norm(recalled)], dim=-1), h)
         if cell.hebbian:
@@ -129,6 +132,8 @@ def _step_by_step_reference(model: HebbianMemoryRNN, x: torch.Tensor) -> tuple[t
                 source = code if cell.address == "input" else h
                 write = torch.sigmoid(source @ cell.write_gate.weight.T + cell.write_gate.bias)  # (B, 1)
                 rate = cell.eta * write[:, :, None]
+            if cell.values is not None:  # the normalised query is written into the keys, the state code into the values
+                code = torch.cat([query / query.norm(dim=-1, keepdim=True), code], dim=-1)
             trace = hebbian_update(trace, attention, code, rate, cell.rule)
         attentions.append(attention)
     return h, torch.stack(attentions, dim=1)
@@ -155,19 +160,23 @@ def test_state_keyed_memory(recall_batch: torch.Tensor, hebbian: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("address", "write_gate", "hebbian"),
+    ("address", "write_gate", "hebbian", "key_value"),
     [
-        ("input", True, True),
-        ("input", False, True),
-        ("input", True, False),
-        ("state", True, True),
-        ("joint", True, True),
+        ("input", True, True, False),
+        ("input", False, True, False),
+        ("input", True, False, False),
+        ("state", True, True, False),
+        ("joint", True, True, False),
+        ("joint", True, True, True),
+        ("state", False, True, True),
     ],
 )
 def test_gated_read_and_write_gate_follow_the_equations(
-    recall_batch: torch.Tensor, address: str, write_gate: bool, hebbian: bool
+    recall_batch: torch.Tensor, address: str, write_gate: bool, hebbian: bool, key_value: bool
 ) -> None:
-    model = _model(core="gru", code=5, address=address, read="gate", write_gate=write_gate, hebbian=hebbian)
+    model = _model(
+        core="gru", code=5, address=address, read="gate", write_gate=write_gate, hebbian=hebbian, key_value=key_value
+    )
     with torch.no_grad():
         if write_gate:  # a gate well away from 0 and 1, so a wrong placement of w_t changes the result
             model.cell.write_gate.bias.fill_(0.5)
@@ -179,6 +188,9 @@ def test_gated_read_and_write_gate_follow_the_equations(
     assert (torch.count_nonzero(rec.trace) > 0) == hebbian
     assert model.cell.recurrent.input_size == 9 + 5 and not hasattr(model.cell, "read_gain")
     assert hasattr(model.cell, "query") == (address != "input")
+    # Key/value slots: a (K, C) value matrix next to the keys, and a trace with a key and a value half.
+    assert (model.cell.values is not None) == key_value
+    assert rec.trace.shape[-1] == (10 if key_value else 5)
 
 
 @pytest.mark.parametrize("address", ["input", "state"])
@@ -250,6 +262,8 @@ def test_bad_cell_options() -> None:
         HebbianMemoryRNN(3, 2, core="gru", address="state", read="gain")
     with pytest.raises(ConfigError, match="needs the gated controller"):
         HebbianMemoryRNN(3, 2, address="joint")
+    with pytest.raises(ConfigError, match="key_value needs a query"):
+        HebbianMemoryRNN(3, 2, core="gru", key_value=True)
 
 
 def test_trace_heatmap_over_time(recall_batch: torch.Tensor) -> None:
