@@ -30,6 +30,7 @@ from neuroengram.mirror.tasks import associative_recall, digit_sequences, mnist1
 from neuroengram.mirror.train import accuracy, train_classifier
 
 MODELS = ("GRU", "LSTM", "hebbian RNN", "hebbian off")
+_FLAGS = {"write_gate": "write gate", "key_value": "key/value"}
 
 
 def _write_gate(model: HebbianMemoryRNN, x: torch.Tensor) -> float:
@@ -93,13 +94,10 @@ def compare(
         results[label] = (accuracy(model, x_test, y_test), wall, val)
         shown = label
         if label.startswith("hebbian"):
-            read = f", {cell['read']} read" if cell.get("read") else ""
-            extras = (
-                read
-                + (", write gate" if cell.get("write_gate") else "")
-                + (", key/value" if cell.get("key_value") else "")
-            )
-            shown += f" ({cell['core']}, {cell['address']}{extras})"
+            extras = [f"{cell['read']} read"] if cell.get("read") else []
+            extras += [text for key, text in _FLAGS.items() if cell.get(key)]
+            extras += ["input code"] if cell.get("write_code") == "input" else []
+            shown += f" ({', '.join([str(cell['core']), str(cell['address']), *extras])})"
         print(
             f"| {name} | {shown} | {seed} | {parameter_count(model)} | {_percent(val)} | {_percent(results[label][0])} "
             f"| {100 * (results[label][0] - results['GRU'][0]):+.1f} | {wall:.0f} s |",
@@ -206,6 +204,9 @@ def main() -> None:
         "--read", choices=["gain", "gate"], default=None, help="read into the gru core (default: gain for input keys)"
     )
     parser.add_argument("--key-value", action="store_true", help="slots with separate keys and values (state/joint)")
+    parser.add_argument(
+        "--write-code", choices=["state", "input"], default="state", help="code written under state / joint keys"
+    )
     parser.add_argument("--write-bias", type=float, default=-3.0, help="initial bias of the write gate")
     parser.add_argument(
         "--validation", type=float, default=0.0, help="fraction of the training samples held out for validation"
@@ -225,6 +226,7 @@ def main() -> None:
         "write_bias": args.write_bias,
         "read": args.read,
         "key_value": args.key_value,
+        "write_code": args.write_code,
     }
     tasks = [task for task in ("digits", "recall", "mnist1d") if task in args.tasks]
     if tasks:

@@ -87,6 +87,10 @@ the input-keyed cell's code both addresses and is written); the values hold the 
     a_t   = top-k softmax of <q_t/|q_t|, E^K_t,i/|E^K_t,i|> / τ       E^K_t = M^K + α ⊙ 𝐇^K_{t-1}
     m_t   = Σ_i a_t,i (M^V_i + α_i 𝐇^V_{t-1,i})                       read of the values
     [𝐇^K_t; 𝐇^V_t] = Hebbian write of [q_t/|q_t|; z_t] with a_t (and w_t)
+
+Input codes under state keys (``write_code="input"``, addresses ``"state"`` / ``"joint"``): the written code is
+``z_t = LN(relu(W_e x_t + b_e))`` instead of a code of ``h_t`` (keys from the state, values from the input), so the
+slots hold codes of past inputs, read back where the state points.
 """
 
 from __future__ import annotations
@@ -103,6 +107,7 @@ Rule = Literal["ema", "oja"]
 Core = Literal["tanh", "gru"]
 Address = Literal["input", "state", "joint"]
 Read = Literal["gain", "gate"]
+WriteCode = Literal["state", "input"]
 
 
 def topk_softmax(logits: torch.Tensor, k: int) -> torch.Tensor:
@@ -194,6 +199,7 @@ class HebbianMemoryCell(nn.Module):
         write_bias: float = -3.0,
         read: Read | None = None,
         key_value: bool = False,
+        write_code: WriteCode = "state",
     ) -> None:
         super().__init__()
         if not 1 <= k <= slots:
@@ -223,12 +229,19 @@ class HebbianMemoryCell(nn.Module):
             raise ConfigError(
                 "key_value needs a query separate from the written code", key="key_value", fix="use address='joint'"
             )
+        if write_code not in ("state", "input") or (write_code == "input" and address == "input"):
+            raise ConfigError(
+                f"write_code={write_code!r} does not fit address={address!r}",
+                key="write_code",
+                fix="use write_code='state' or 'input' with address 'state' / 'joint'",
+            )
         code = hidden if code is None else code
         if code < 1:
             raise ConfigError(f"code width must be >= 1, got {code}", key="code", fix="use a positive width or None")
         self.k, self.temperature, self.rule, self.hebbian = k, temperature, rule, hebbian
         self.hidden, self.address, self.read = hidden, address, read
-        self.encoder = nn.Linear(n_inputs if address == "input" else hidden, code)
+        self.write_code = write_code
+        self.encoder = nn.Linear(n_inputs if address == "input" or write_code == "input" else hidden, code)
         self.norm = nn.LayerNorm(code)
         self.memory = nn.Parameter(torch.randn(slots, code) / code**0.5)
         self.values = nn.Parameter(torch.randn(slots, code) / code**0.5) if key_value else None
@@ -324,7 +337,7 @@ class HebbianMemoryCell(nn.Module):
                 recalled = torch.einsum("bk,bkc->bc", attention, values)
             h = self.recurrent(torch.cat([x[:, t], self.gated_read(recalled, h)], dim=-1), h)
             if self.hebbian:
-                z = self.norm(torch.relu(self.encoder(h)))
+                z = self.norm(torch.relu(self.encoder(h if self.write_code == "state" else x[:, t])))
                 if self.values is not None:
                     z = torch.cat([F.normalize(query, dim=-1), z], dim=-1)
                 trace = hebbian_update(trace, attention, z, self.write_rate(h), self.rule)
