@@ -301,13 +301,13 @@ def test_associative_recall_needs_the_hebbian_trace() -> None:
 
 @pytest.mark.slow
 def test_write_gate_learns_to_open_where_writing_is_the_task() -> None:
-    """Reduced recall (3 pairs of 6 keys / 6 values, 800 training samples, 10 epochs): the gated cell (gru core, input
-    keys, write gate starting at sigmoid(-3) = 0.05) learns to write and recalls; cutting its trace breaks recall."""
+    """Reduced recall (3 pairs of 6 keys / 6 values, 800 training samples, 10 epochs): the input-keyed cell with a
+    write gate starting at sigmoid(-3) = 0.05 learns to write and recalls; cutting its trace breaks recall."""
     from neuroengram.mirror.train import accuracy, train_classifier
 
     x, y = (torch.from_numpy(part) for part in associative_recall(1000, 3, 6, 6, rng=np.random.default_rng(0)))
     torch.manual_seed(0)
-    model = HebbianMemoryRNN(12, 6, hidden=24, code=8, slots=8, k=2, core="gru", write_gate=True)
+    model = HebbianMemoryRNN(12, 6, hidden=24, slots=8, k=2, write_gate=True)
     generator = torch.Generator().manual_seed(0)
     train_classifier(model, x[:800], y[:800], epochs=10, lr=3e-3, batch_size=32, generator=generator)
     with torch.no_grad():
@@ -316,7 +316,8 @@ def test_write_gate_learns_to_open_where_writing_is_the_task() -> None:
     recalled = accuracy(model, x[800:], y[800:])
     model.cell.hebbian = False
     cut = accuracy(model, x[800:], y[800:])
-    # Measured (seed 0): MEASURED. Chance is 1/6.
+    # Measured (seed 0, 7 s): recall 98.0 %, gate 0.91 / 0.92 / 0.90 on the pair steps, 34.5 % with the trace cut
+    # (chance 1/6). With the gru core (code 8) the same budget reached only 74.5 % (gate 0.72-0.77).
     assert recalled >= 0.9, recalled
     assert float(gates[:, :3].mean()) >= 0.5, gates.mean(dim=0)
     assert cut <= recalled - 0.3, (recalled, cut)
