@@ -77,7 +77,9 @@ the cell learns when to write (a learned plasticity modulation, as the neuromodu
 with ``s_t = z_t`` (the input code) for ``address="input"``, which keeps the memory pass independent of ``h``, and
 ``s_t = h_t`` (the new state) for ``"state"`` / ``"joint"``. With ``b_w = -3`` writing starts weak
 (``w ≈ 0.05``): the cell starts close to its own ablation and opens the gate where writing lowers the loss.
-``w_t = 0`` for every step is the ablation ``hebbian=False``; ``w_t = 1`` is the ungated rule.
+``w_t = 0`` for every step is the ablation ``hebbian=False``; ``w_t = 1`` is the ungated rule. Measured
+(``benchmarks/README.memory.md``, 3 seeds): the gate opens to ~0.97 on associative recall (input keys, 99.7 %) and
+stays near 0.1 on MNIST-1D (state keys, 91.9 % vs GRU 94.0 %: still 2.1 points short); digits 96.7 % vs 97.2 %.
 
 Key/value slots (``key_value=True``, addresses ``"state"`` / ``"joint"``): every slot has a key ``M^K_i`` (the
 matrix ``memory``) and a value ``M^V_i`` (``values``), and the trace has a key and a value part, (B, K, 2C). The
