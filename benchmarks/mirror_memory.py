@@ -6,7 +6,9 @@ Run: ``PYTHONPATH=. OMP_NUM_THREADS=1 python benchmarks/mirror_memory.py [--task
 Classification tasks: every model trains with the same Adam settings, seed and mini-batch order; the GRU and
 LSTM hidden sizes are chosen so that their parameter counts match the Hebbian RNN's (closest integer width);
 "hebbian off" is the same cell with the Hebbian update switched off (the ablation). Accuracies are on held-out
-samples. Capacity: recall of ±1 patterns (10 % of the cue's bits flipped, overlap > 0.98) against the load P/N
+samples; with ``--validation F`` a seeded fraction F of the training samples (the same for every model of a seed)
+is held out for choosing settings, and its accuracy is printed next to the test accuracy. Capacity: recall of ±1
+patterns (10 % of the cue's bits flipped, overlap > 0.98) against the load P/N
 for N = 100 (classical Hopfield, modern Hopfield, the cell's slot memory with K = N slots), written to
 ``--figure``.
 """
@@ -28,6 +30,23 @@ from neuroengram.mirror.tasks import associative_recall, digit_sequences, mnist1
 from neuroengram.mirror.train import accuracy, train_classifier
 
 MODELS = ("GRU", "LSTM", "hebbian RNN", "hebbian off")
+_FLAGS = {"write_gate": "write gate", "key_value": "key/value"}
+
+
+def _write_gate(model: HebbianMemoryRNN, x: torch.Tensor) -> float:
+    """Mean write gate over samples and steps of ``x`` (1 without a gate)."""
+    with torch.no_grad():
+        hidden = model.cell(x)[0]
+        return float(model.cell.write_gates(x, hidden).mean())
+
+
+def _trace_cut(model: HebbianMemoryRNN, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Accuracy of the trained cell with its Hebbian update switched off at evaluation only."""
+    model.cell.hebbian = False
+    try:
+        return accuracy(model, x, y)
+    finally:
+        model.cell.hebbian = True
 
 
 def compare(
@@ -39,12 +58,15 @@ def compare(
     cell: dict[str, object],
     labels: tuple[str, ...] = MODELS,
 ) -> dict[str, tuple[float, float]]:
-    """Train the Hebbian RNN (on / off) and matched GRU and LSTM on ``(x_train, y_train, x_test, y_test)``.
+    """Train the Hebbian RNN (on / off) and matched GRU and LSTM on ``(x_train, y_train, x_test, y_test[, x_val,
+    y_val])``.
 
     Trains only the models in ``labels`` (the GRU always, first: the other rows are reported against it).
-    Prints one table row per model; returns ``{model: (held-out accuracy, wall seconds)}``.
+    Prints one table row per model (validation accuracy "-" without a validation split; for the trained cell also
+    its mean write gate on the test set and its test accuracy with the trace cut at evaluation); returns
+    ``{model: (test accuracy, wall seconds, validation accuracy or nan)}``.
     """
-    x_train, y_train, x_test, y_test = (torch.from_numpy(part) for part in data)
+    x_train, y_train, x_test, y_test, *validation = (torch.from_numpy(part) for part in data)
     n_inputs = x_train.shape[2]
     torch.manual_seed(seed)
     models = {"hebbian RNN": HebbianMemoryRNN(n_inputs, n_classes, **cell)}
@@ -54,7 +76,7 @@ def compare(
     for kind in ("gru", "lstm"):
         torch.manual_seed(seed)
         models[kind.upper()] = matched_classifier(kind, n_inputs, n_classes, budget)
-    results: dict[str, tuple[float, float]] = {}
+    results: dict[str, tuple[float, float, float]] = {}
     for label in [label for label in MODELS if label == "GRU" or label in labels]:
         model = models[label]
         start = time.perf_counter()
@@ -67,14 +89,32 @@ def compare(
             batch_size=32,
             generator=torch.Generator().manual_seed(seed),
         )
-        results[label] = (accuracy(model, x_test, y_test), time.perf_counter() - start)
-        shown = f"{label} ({cell['core']}, {cell['address']})" if label.startswith("hebbian") else label
+        wall = time.perf_counter() - start
+        val = accuracy(model, *validation) if validation else float("nan")
+        results[label] = (accuracy(model, x_test, y_test), wall, val)
+        shown = label
+        if label.startswith("hebbian"):
+            extras = [f"{cell['read']} read"] if cell.get("read") else []
+            extras += [text for key, text in _FLAGS.items() if cell.get(key)]
+            extras += ["input code"] if cell.get("write_code") == "input" else []
+            shown += f" ({', '.join([str(cell['core']), str(cell['address']), *extras])})"
         print(
-            f"| {name} | {shown} | {seed} | {parameter_count(model)} | {100 * results[label][0]:.1f} % "
-            f"| {100 * (results[label][0] - results['GRU'][0]):+.1f} | {results[label][1]:.0f} s |",
+            f"| {name} | {shown} | {seed} | {parameter_count(model)} | {_percent(val)} | {_percent(results[label][0])} "
+            f"| {100 * (results[label][0] - results['GRU'][0]):+.1f} | {wall:.0f} s |",
             flush=True,
         )
+        if label == "hebbian RNN":
+            eta = float(model.cell.eta.detach())
+            print(
+                f"|   | mean write gate (test) {_write_gate(model, x_test):.3f}, eta {eta:.3f}; "
+                f"test accuracy with the trace cut at evaluation {_percent(_trace_cut(model, x_test, y_test))} |",
+                flush=True,
+            )
     return results
+
+
+def _percent(value: float) -> str:
+    return "-" if np.isnan(value) else f"{100 * value:.1f} %"
 
 
 def _sd(values: np.ndarray) -> float:
@@ -82,14 +122,17 @@ def _sd(values: np.ndarray) -> float:
     return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
-def summarise(name: str, runs: list[dict[str, tuple[float, float]]]) -> None:
-    """One row per model over seeds: accuracy and its difference to the GRU as mean +- sd (points), mean time."""
+def summarise(name: str, runs: list[dict[str, tuple[float, float, float]]]) -> None:
+    """One row per model over seeds: accuracies and the test difference to the GRU as mean +- sd (points), mean
+    time."""
     gru = np.array([run["GRU"][0] for run in runs])
     for label in [label for label in MODELS if label in runs[0]]:
         acc = np.array([run[label][0] for run in runs])
+        val = np.array([run[label][2] for run in runs])
         wall = np.mean([run[label][1] for run in runs])
+        shown = "-" if np.isnan(val).any() else f"{100 * val.mean():.1f} +- {100 * _sd(val):.1f} %"
         print(
-            f"| {name} | {label} | mean of {len(runs)} | | {100 * acc.mean():.1f} +- {100 * _sd(acc):.1f} % "
+            f"| {name} | {label} | mean of {len(runs)} | | {shown} | {100 * acc.mean():.1f} +- {100 * _sd(acc):.1f} % "
             f"| {100 * (acc - gru).mean():+.1f} +- {100 * _sd(acc - gru):.1f} | {wall:.0f} s |",
             flush=True,
         )
@@ -98,6 +141,18 @@ def summarise(name: str, runs: list[dict[str, tuple[float, float]]]) -> None:
 def split(x: np.ndarray, y: np.ndarray, n_train: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     order = rng.permutation(len(x))
     return x[order[:n_train]], y[order[:n_train]], x[order[n_train:]], y[order[n_train:]]
+
+
+def hold_out(data: tuple[np.ndarray, ...], fraction: float, seed: int) -> tuple[np.ndarray, ...]:
+    """``(x_train, y_train, x_test, y_test)`` -> ``(x_fit, y_fit, x_test, y_test, x_val, y_val)``: a fraction of
+    the training samples, drawn with ``default_rng([seed, 7])``, becomes the validation set (unchanged if 0)."""
+    if fraction <= 0:
+        return data
+    x_train, y_train, x_test, y_test = data
+    x_fit, y_fit, x_val, y_val = split(
+        x_train, y_train, round((1 - fraction) * len(x_train)), np.random.default_rng([seed, 7])
+    )
+    return x_fit, y_fit, x_test, y_test, x_val, y_val
 
 
 def capacity(figure: Path, seed: int) -> None:
@@ -139,7 +194,22 @@ def main() -> None:
     parser.add_argument("--code", type=int, default=None, help="code / slot width C of the Hebbian cell (default H)")
     parser.add_argument("--slots", type=int, default=16, help="memory slots K of the Hebbian cell")
     parser.add_argument(
-        "--address", choices=["input", "state"], default="input", help="memory keyed by the input or by h (gru core)"
+        "--address",
+        choices=["input", "state", "joint"],
+        default="input",
+        help="memory keyed by the input, by h_{t-1} or by [x_t; h_{t-1}] (the last two: gru core)",
+    )
+    parser.add_argument("--write-gate", action="store_true", help="learned per-step write gate of the Hebbian update")
+    parser.add_argument(
+        "--read", choices=["gain", "gate"], default=None, help="read into the gru core (default: gain for input keys)"
+    )
+    parser.add_argument("--key-value", action="store_true", help="slots with separate keys and values (state/joint)")
+    parser.add_argument(
+        "--write-code", choices=["state", "input"], default="state", help="code written under state / joint keys"
+    )
+    parser.add_argument("--write-bias", type=float, default=-3.0, help="initial bias of the write gate")
+    parser.add_argument(
+        "--validation", type=float, default=0.0, help="fraction of the training samples held out for validation"
     )
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS), help="models to train")
     parser.add_argument("--figure", type=Path, default=Path("benchmarks/mirror_capacity.png"))
@@ -152,11 +222,16 @@ def main() -> None:
         "k": 2,
         "core": args.core,
         "address": args.address,
+        "write_gate": args.write_gate,
+        "write_bias": args.write_bias,
+        "read": args.read,
+        "key_value": args.key_value,
+        "write_code": args.write_code,
     }
     tasks = [task for task in ("digits", "recall", "mnist1d") if task in args.tasks]
     if tasks:
-        print("| task | model | seed | parameters | held-out accuracy | vs GRU (points) | time |")
-        print("|---|---|---|---|---|---|---|")
+        print("| task | model | seed | parameters | validation accuracy | test accuracy | vs GRU (points) | time |")
+        print("|---|---|---|---|---|---|---|---|")
     for task in tasks:
         runs = []
         for seed in args.seeds:
@@ -168,6 +243,7 @@ def main() -> None:
                 name, n_classes, data = "recall 4 pairs", 8, split(x, y, 4000, rng)
             else:
                 name, n_classes, data = "MNIST-1D", 10, mnist1d_sequences()
+            data = hold_out(data, args.validation, seed)
             runs.append(compare(name, data, n_classes, args.epochs, seed, cell, tuple(args.models)))
         summarise(name, runs)
     if "capacity" in args.tasks:

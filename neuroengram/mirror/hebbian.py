@@ -59,7 +59,40 @@ unless stated):
 ``address="input"`` is the input-keyed cell above, unchanged. Measured (``benchmarks/README.hebbian.md``): on
 MNIST-1D the state-keyed read no longer costs accuracy (trace off 94.8 %, GRU 94.6 %, 3 seeds) but the trace
 does (91.9 %); associative recall fails with state keys (37 % vs 99.8 % input-keyed), so ``"input"`` stays
-the default.
+the default. Addressing ``"joint"`` queries with both, ``q_t = W_q [x_t; h_{t-1}] + b_q``, the rest as
+``"state"`` (it did not learn recall either: 36 %, ``benchmarks/README.memory.md``).
+
+Gated read for input keys (``read="gate"``, gru core): the input-keyed memory pass is unchanged, and its read enters
+the controller as in the state-keyed cell, ``h_t = GRU([x_t; γ_t ⊙ LN(m_t)], h_{t-1})`` with ``γ_t = σ(W_γ h_{t-1}
++ b_γ)`` (``b_γ = -2`` at start), instead of ``ρ ⊙ m_t`` (``read="gain"``, the default for input keys; the
+state and joint addresses always use the gate). The controller then runs step by step (``nn.GRUCell``).
+
+Write gate (``write_gate=True``): the Hebbian rate of each step is scaled by a learned scalar gate per sample, so
+the cell learns when to write (a learned plasticity modulation, as the neuromodulated plasticity of Miconi et al.
+2019, arXiv:2002.10585):
+
+    w_t   = σ(w_w · s_t + b_w)                                       write gate, (B,); b_w = ``write_bias`` (-3)
+    𝐇_t   = 𝐇_{t-1} + η w_t a_t ⊙ (z_t - 𝐇_{t-1})                  (rule "oja"; "ema": (1 - η w_t) 𝐇 + η w_t a ⊗ z)
+
+with ``s_t = z_t`` (the input code) for ``address="input"``, which keeps the memory pass independent of ``h``, and
+``s_t = h_t`` (the new state) for ``"state"`` / ``"joint"``. With ``b_w = -3`` writing starts weak
+(``w ≈ 0.05``): the cell starts close to its own ablation and opens the gate where writing lowers the loss.
+``w_t = 0`` for every step is the ablation ``hebbian=False``; ``w_t = 1`` is the ungated rule. Measured
+(``benchmarks/README.memory.md``, 3 seeds): the gate opens to ~0.97 on associative recall (input keys, 99.7 %) and
+stays near 0.1 on MNIST-1D (state keys, 91.9 % vs GRU 94.0 %: still 2.1 points short); digits 96.7 % vs 97.2 %.
+
+Key/value slots (``key_value=True``, addresses ``"state"`` / ``"joint"``): every slot has a key ``M^K_i`` (the
+matrix ``memory``) and a value ``M^V_i`` (``values``), and the trace has a key and a value part, (B, K, 2C). The
+query addresses the keys and is itself written into them, so a written slot is found again by a similar query (as
+the input-keyed cell's code both addresses and is written); the values hold the state code:
+
+    a_t   = top-k softmax of <q_t/|q_t|, E^K_t,i/|E^K_t,i|> / τ       E^K_t = M^K + α ⊙ 𝐇^K_{t-1}
+    m_t   = Σ_i a_t,i (M^V_i + α_i 𝐇^V_{t-1,i})                       read of the values
+    [𝐇^K_t; 𝐇^V_t] = Hebbian write of [q_t/|q_t|; z_t] with a_t (and w_t)
+
+Input codes under state keys (``write_code="input"``, addresses ``"state"`` / ``"joint"``): the written code is
+``z_t = LN(relu(W_e x_t + b_e))`` instead of a code of ``h_t`` (keys from the state, values from the input), so the
+slots hold codes of past inputs, read back where the state points.
 """
 
 from __future__ import annotations
@@ -74,7 +107,9 @@ from neuroengram.errors import ConfigError
 
 Rule = Literal["ema", "oja"]
 Core = Literal["tanh", "gru"]
-Address = Literal["input", "state"]
+Address = Literal["input", "state", "joint"]
+Read = Literal["gain", "gate"]
+WriteCode = Literal["state", "input"]
 
 
 def topk_softmax(logits: torch.Tensor, k: int) -> torch.Tensor:
@@ -162,6 +197,11 @@ class HebbianMemoryCell(nn.Module):
         core: Core = "tanh",
         code: int | None = None,
         address: Address = "input",
+        write_gate: bool = False,
+        write_bias: float = -3.0,
+        read: Read | None = None,
+        key_value: bool = False,
+        write_code: WriteCode = "state",
     ) -> None:
         super().__init__()
         if not 1 <= k <= slots:
@@ -172,20 +212,41 @@ class HebbianMemoryCell(nn.Module):
             raise ConfigError(f"unknown rule {rule!r}", key="rule", fix="use 'ema' or 'oja'")
         if core not in ("tanh", "gru"):
             raise ConfigError(f"unknown core {core!r}", key="core", fix="use 'tanh' or 'gru'")
-        if address not in ("input", "state"):
-            raise ConfigError(f"unknown address {address!r}", key="address", fix="use 'input' or 'state'")
-        if address == "state" and core != "gru":
+        if address not in ("input", "state", "joint"):
+            raise ConfigError(f"unknown address {address!r}", key="address", fix="use 'input', 'state' or 'joint'")
+        if address != "input" and core != "gru":
             raise ConfigError(
-                "address='state' needs the gated controller", key="address", fix="use core='gru' or address='input'"
+                f"address={address!r} needs the gated controller",
+                key="address",
+                fix="use core='gru' or address='input'",
+            )
+        read = ("gain" if address == "input" else "gate") if read is None else read
+        if read not in ("gain", "gate") or (read == "gain" and address != "input"):
+            raise ConfigError(
+                f"read={read!r} does not fit address={address!r}",
+                key="read",
+                fix="use read='gate' (any gru-core address) or read='gain' (address='input')",
+            )
+        if key_value and address == "input":
+            raise ConfigError(
+                "key_value needs a query separate from the written code", key="key_value", fix="use address='joint'"
+            )
+        if write_code not in ("state", "input") or (write_code == "input" and address == "input"):
+            raise ConfigError(
+                f"write_code={write_code!r} does not fit address={address!r}",
+                key="write_code",
+                fix="use write_code='state' or 'input' with address 'state' / 'joint'",
             )
         code = hidden if code is None else code
         if code < 1:
             raise ConfigError(f"code width must be >= 1, got {code}", key="code", fix="use a positive width or None")
         self.k, self.temperature, self.rule, self.hebbian = k, temperature, rule, hebbian
-        self.hidden, self.address = hidden, address
-        self.encoder = nn.Linear(hidden if address == "state" else n_inputs, code)
+        self.hidden, self.address, self.read = hidden, address, read
+        self.write_code = write_code
+        self.encoder = nn.Linear(n_inputs if address == "input" or write_code == "input" else hidden, code)
         self.norm = nn.LayerNorm(code)
         self.memory = nn.Parameter(torch.randn(slots, code) / code**0.5)
+        self.values = nn.Parameter(torch.randn(slots, code) / code**0.5) if key_value else None
         self.gain = nn.Parameter(torch.ones(slots))
         eta_logit = torch.logit(torch.tensor(float(eta)))
         if learn_eta:
@@ -196,19 +257,43 @@ class HebbianMemoryCell(nn.Module):
         self.recurrent: nn.Module
         if core == "tanh":
             self.recurrent = nn.Linear(2 * code + hidden, hidden)
-        elif address == "input":
+        elif read == "gain":
             self.recurrent = nn.GRU(n_inputs + code, hidden, batch_first=True)
             self.read_gain = nn.Parameter(torch.zeros(code))
         else:
             self.recurrent = nn.GRUCell(n_inputs + code, hidden)
-            self.query = nn.Linear(hidden, code)
+            if address != "input":
+                self.query = nn.Linear(hidden + (n_inputs if address == "joint" else 0), code)
             self.read_gate = nn.Linear(hidden, code)
             nn.init.constant_(self.read_gate.bias, -2.0)
             self.read_norm = nn.LayerNorm(code)
+        self.write_gate: nn.Linear | None = None
+        if write_gate:
+            self.write_gate = nn.Linear(code if address == "input" else hidden, 1)
+            nn.init.constant_(self.write_gate.bias, write_bias)
 
     @property
     def eta(self) -> torch.Tensor:
         return torch.sigmoid(self.eta_logit)
+
+    def write_rate(self, source: torch.Tensor) -> torch.Tensor:
+        """Hebbian rate of one step: ``η``, or with the write gate ``η σ(w_w · s_t + b_w)`` per sample (B, 1, 1);
+        ``source`` (B, ·) is ``s_t``: the input code ``z_t`` (``address="input"``) or the new state ``h_t``."""
+        if self.write_gate is None:
+            return self.eta
+        return self.eta * torch.sigmoid(self.write_gate(source))[:, :, None]
+
+    def gated_read(self, recalled: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """Read entering the controller with ``read="gate"``: ``σ(W_γ h_{t-1} + b_γ) ⊙ LN(m_t)`` (B, C)."""
+        return torch.sigmoid(self.read_gate(h)) * self.read_norm(recalled)
+
+    def write_gates(self, x: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+        """Write gate ``σ(w_w · s_t + b_w)`` of every step (B, T) for inputs ``x`` (B, T, D) and the recorded hidden
+        states (B, T, H) of the same pass; ones without a write gate."""
+        if self.write_gate is None:
+            return x.new_ones(x.shape[:2])
+        source = self.norm(torch.relu(self.encoder(x))) if self.address == "input" else hidden
+        return torch.sigmoid(self.write_gate(source))[..., 0]
 
     def memory_pass(
         self, x: torch.Tensor, record: bool = False
@@ -227,7 +312,7 @@ class HebbianMemoryCell(nn.Module):
         parts: list[tuple[torch.Tensor, ...]] = []
         for t in range(steps):
             attention, recalled = retrieve(z[:, t], self.memory, trace, self.gain, self.k, self.temperature)
-            trace = hebbian_update(trace, attention, z[:, t], self.eta, self.rule)
+            trace = hebbian_update(trace, attention, z[:, t], self.write_rate(z[:, t]), self.rule)
             parts.append((attention, recalled, trace) if record else (attention, recalled))
         stacked = [torch.stack(part, dim=1) for part in zip(*parts, strict=True)]
         return z, stacked[0], stacked[1], stacked[2] if record else None
@@ -235,20 +320,29 @@ class HebbianMemoryCell(nn.Module):
     def state_pass(
         self, x: torch.Tensor, record: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """``address="state"``: read keyed by ``h_{t-1}``, gated controller step, write of a code of ``h_t``,
-        interleaved step by step. Returns ``h`` (B, T, H), ``a`` (B, T, K) and, if ``record``, ``𝐇`` (B, T, K, C)."""
+        """``address="state"`` / ``"joint"``: read keyed by ``h_{t-1}`` (``"joint"``: by ``[x_t; h_{t-1}]``), gated
+        controller step, write of a code of ``h_t``, interleaved step by step. Returns ``h`` (B, T, H), ``a``
+        (B, T, K) and, if ``record``, ``𝐇`` (B, T, K, C; with ``key_value`` (B, T, K, 2C), keys first)."""
         batch, steps, _ = x.shape
         slots, code = self.memory.shape
+        width = code if self.values is None else 2 * code
         h = x.new_zeros(batch, self.hidden)
-        trace = self.memory.new_zeros(1, slots, code).expand(batch, slots, code)
+        trace = self.memory.new_zeros(1, slots, width).expand(batch, slots, width)
         parts: list[tuple[torch.Tensor, ...]] = []
         for t in range(steps):
-            attention, recalled = retrieve(self.query(h), self.memory, trace, self.gain, self.k, self.temperature)
-            read = torch.sigmoid(self.read_gate(h)) * self.read_norm(recalled)
-            h = self.recurrent(torch.cat([x[:, t], read], dim=-1), h)
+            query = self.query(torch.cat([x[:, t], h], dim=-1) if self.address == "joint" else h)
+            if self.values is None:
+                attention, recalled = retrieve(query, self.memory, trace, self.gain, self.k, self.temperature)
+            else:
+                attention, _ = retrieve(query, self.memory, trace[..., :code], self.gain, self.k, self.temperature)
+                values = self.values + self.gain[:, None] * trace[..., code:]
+                recalled = torch.einsum("bk,bkc->bc", attention, values)
+            h = self.recurrent(torch.cat([x[:, t], self.gated_read(recalled, h)], dim=-1), h)
             if self.hebbian:
-                z = self.norm(torch.relu(self.encoder(h)))
-                trace = hebbian_update(trace, attention, z, self.eta, self.rule)
+                z = self.norm(torch.relu(self.encoder(h if self.write_code == "state" else x[:, t])))
+                if self.values is not None:
+                    z = torch.cat([F.normalize(query, dim=-1), z], dim=-1)
+                trace = hebbian_update(trace, attention, z, self.write_rate(h), self.rule)
             parts.append((h, attention, trace) if record else (h, attention))
         stacked = [torch.stack(part, dim=1) for part in zip(*parts, strict=True)]
         return stacked[0], stacked[1], stacked[2] if record else None
@@ -256,15 +350,18 @@ class HebbianMemoryCell(nn.Module):
     def forward(self, x: torch.Tensor, record: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """Hidden states ``h`` (B, T, H), slot activations ``a`` (B, T, K) and, if ``record``, traces (B, T, K, C)
         of ``x`` (B, T, D), from ``h_0 = 0`` and ``𝐇_0 = 0``."""
-        if self.address == "state":
+        if self.address != "input":
             return self.state_pass(x, record)
         z, attention, recalled, traces = self.memory_pass(x, record)
-        if self.core == "gru":
+        if self.core == "gru" and self.read == "gain":
             return self.recurrent(torch.cat([x, self.read_gain * recalled], dim=-1))[0], attention, traces
         h = x.new_zeros(x.shape[0], self.hidden)
         hidden = []
         for t in range(x.shape[1]):
-            h = torch.tanh(self.recurrent(torch.cat([z[:, t], recalled[:, t], h], dim=-1)))
+            if self.core == "gru":
+                h = self.recurrent(torch.cat([x[:, t], self.gated_read(recalled[:, t], h)], dim=-1), h)
+            else:
+                h = torch.tanh(self.recurrent(torch.cat([z[:, t], recalled[:, t], h], dim=-1)))
             hidden.append(h)
         return torch.stack(hidden, dim=1), attention, traces
 
