@@ -26,7 +26,7 @@ melodies drive, so their least-squares engrams are compromises that also move th
 recurrent edits change the dynamics, :mod:`.stability`). ``to_latent`` reads the encoder's *final* state, one
 cluster per melody, and writes the latent code (the engram of the mission), so its engram removes the melody's code
 and leaves the others' (``decoder.afferent`` reads the code itself: one cluster per melody too). Measured on the
-melody mirror (3 mirror seeds x 4 melodies, benchmarks/README.erase.md): editing all six maps meets the target
+melody mirror (3 mirror seeds x 4 melodies, benchmarks/README.md): editing all six maps meets the target
 (erased melody at the untrained model's error, every other melody within 10 %) for 8 of 12 erasures at any alpha and
 explodes above alpha 0.5; editing ``to_latent`` alone meets it for 12 of 12 at every alpha in [1.1, 1.5] with the
 worst retained melody at +3.5 %. At ``alpha = 1`` the edited code is the least-squares compromise between removing

@@ -29,7 +29,7 @@ and the retrieved memory scaled by a learned read gain ``ρ ∈ ℝ^C`` initiali
 The update gate gives the gradient a path through ``h`` over many steps without repeated tanh squashing (the
 ungated cell barely trains on the 40 steps of MNIST-1D). With ``ρ = 0`` the controller starts as a plain GRU on
 ``x``; freezing ``ρ`` at 0 cuts the read off. On MNIST-1D the read lowers accuracy (89.0 % with ρ learned,
-93.5 % with ρ frozen at 0; trace off, seed 0; ``benchmarks/README.hebbian.md``). The memory is the same in both
+93.5 % with ρ frozen at 0; trace off, seed 0; ``benchmarks/README.md``). The memory is the same in both
 cores: the explicit matrix ``M``, the per-sample trace written by the Hebbian rule, the top-k read and the gain
 α. With a code narrower than the controller (``C < H``) the parameter budget goes to the controller: the GRU's
 input weights cost ``3 (D + C) H``, the memory ``K C``.
@@ -56,11 +56,11 @@ unless stated):
     𝐇_t   = Hebbian write of z_t with a_t (rule "ema" or "oja")      only the slots read at step t change
 
 ``hebbian=False`` keeps ``𝐇 = 0`` (a learned static top-k lookup of ``M`` keyed by the state). The default
-``address="input"`` is the input-keyed cell above, unchanged. Measured (``benchmarks/README.hebbian.md``): on
+``address="input"`` is the input-keyed cell above, unchanged. Measured (``benchmarks/README.md``): on
 MNIST-1D the state-keyed read no longer costs accuracy (trace off 94.8 %, GRU 94.6 %, 3 seeds) but the trace
 does (91.9 %); associative recall fails with state keys (37 % vs 99.8 % input-keyed), so ``"input"`` stays
 the default. Addressing ``"joint"`` queries with both, ``q_t = W_q [x_t; h_{t-1}] + b_q``, the rest as
-``"state"`` (it did not learn recall either: 36 %, ``benchmarks/README.memory.md``).
+``"state"`` (it did not learn recall either: 36 %, ``benchmarks/README.md``).
 
 Gated read for input keys (``read="gate"``, gru core): the input-keyed memory pass is unchanged, and its read enters
 the controller as in the state-keyed cell, ``h_t = GRU([x_t; γ_t ⊙ LN(m_t)], h_{t-1})`` with ``γ_t = σ(W_γ h_{t-1}
@@ -78,7 +78,7 @@ with ``s_t = z_t`` (the input code) for ``address="input"``, which keeps the mem
 ``s_t = h_t`` (the new state) for ``"state"`` / ``"joint"``. With ``b_w = -3`` writing starts weak
 (``w ≈ 0.05``): the cell starts close to its own ablation and opens the gate where writing lowers the loss.
 ``w_t = 0`` for every step is the ablation ``hebbian=False``; ``w_t = 1`` is the ungated rule. Measured
-(``benchmarks/README.memory.md``, 3 seeds): the gate opens to ~0.97 on associative recall (input keys, 99.7 %) and
+(``benchmarks/README.md``, 3 seeds): the gate opens to ~0.97 on associative recall (input keys, 99.7 %) and
 stays near 0.1 on MNIST-1D (state keys, 91.9 % vs GRU 94.0 %: still 2.1 points short); digits 96.7 % vs 97.2 %.
 
 Key/value slots (``key_value=True``, addresses ``"state"`` / ``"joint"``): every slot has a key ``M^K_i`` (the

@@ -91,7 +91,7 @@ def test_erasing_each_melody_from_the_latent_code_map_meets_the_target(tmp_path)
     map that writes the latent code only (``edit_maps = ["to_latent"]``, alpha 1.25). Measured (seed 0): erased
     ratios 4.54, 4.63, 2.61, 3.96 against initial weights 2.78, 3.48, 2.48, 2.33 (mean predictor 2.62, 3.36, 2.41,
     2.16); worst retained melody 1.001, 0.987, 1.089, 1.008. Editing all six maps instead explodes above alpha 0.5
-    (benchmarks/README.erase.md)."""
+    (benchmarks/README.md)."""
     config = MelodyConfig(n_melodies=4, n_steps=16, n_channels=8, cue_steps=2)
     melodies = spiking_random_melodies(np.random.default_rng(0), config)
     (tmp_path / "spiking").mkdir()

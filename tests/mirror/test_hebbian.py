@@ -347,7 +347,7 @@ def test_gated_cell_keeps_up_with_a_gru_of_equal_size_on_digits() -> None:
             scores.append(accuracy(model, x[test], y[test]))
         differences.append(scores[0] - scores[1])
         gru_scores.append(scores[1])
-    # Measured (benchmarks/README.hebbian.md): GRU 86.6 / 89.3 / 90.1 %, cell - GRU +1.5 / -0.9 / +0.5 points
+    # Measured (benchmarks/README.md): GRU 86.6 / 89.3 / 90.1 %, cell - GRU +1.5 / -0.9 / +0.5 points
     # (mean +0.4); single seeds spread by up to +-3 points at this size, so the check is on the 3-seed mean.
     assert np.mean(gru_scores) >= 0.85, gru_scores
     assert np.mean(differences) >= -0.02, differences
