@@ -15,10 +15,16 @@ A spike of an excitatory presynaptic cell adds ``w`` (>= 0, volt) to ``I_e`` of 
 delay, a spike of an inhibitory cell adds ``w`` to ``I_i``; the sign of a connection is therefore fixed by the
 type of the presynaptic cell (Dale's law). External input is Poisson: every time step each cell receives
 ``poisson(rate_ext dt)`` excitatory kicks of size ``J_ext`` into ``I_e`` (a merged train of independent
-afferents). Optional background noise is zero-mean noise on the membrane with the variance of ``rate_noise``
-depolarising plus ``rate_noise`` hyperpolarising Poisson kicks of ``J_noise`` per second (diffusion
-approximation: ``v += J_noise sqrt(2 rate_noise dt) randn()`` every step, not while refractory; one Gaussian
-draw costs less than two Poisson draws), independent of the synaptic time constants.
+afferents; the C++ targets draw nothing where ``rate_ext`` = 0). Optional background noise is zero-mean noise
+on the membrane with the variance of ``rate_noise`` depolarising plus ``rate_noise`` hyperpolarising Poisson kicks
+of ``J_noise`` per second (diffusion approximation), independent of the synaptic time constants::
+
+    v += J_noise sqrt(24 rate_noise dt) (rand() - 1/2)      every step, not while refractory
+
+i.e. a uniform increment with the variance ``2 rate_noise dt J_noise^2`` of the two kick trains. The membrane
+sums >= 20 such steps per time constant (tau_m >= 2 ms at dt = 0.1 ms), so its noise is Gaussian in the
+diffusion limit as with ``randn()``, while one uniform draw costs a fraction of a Gaussian one (on
+cpp_standalone the melody network's noise went from ~1.3 s to ~0.2 s per run; ``benchmarks/README.rtf.md``).
 ``tau_m``, ``tau_e`` (the excitatory synaptic decay of the postsynaptic cell), ``ref``, ``I_ext``, ``rate_ext``,
 ``rate_noise`` and the integer ``trial`` index are per cell, so many copies of a small circuit with different
 parameters run as one group (Stimberg, Brette & Goodman 2019, eLife 8:e47314, recommend the same for parameter
@@ -77,7 +83,7 @@ noise_seed : integer (shared, constant)
 """
 
 EXC_DRIVE = "I_e += J_ext * poisson(rate_ext * dt)"
-NOISE = "v += J_noise * sqrt(2 * rate_noise * dt) * randn() * int(not_refractory)"
+NOISE = "v += J_noise * sqrt(24 * rate_noise * dt) * (rand() - 0.5) * int(not_refractory)"
 
 TARGETS = ("numpy", "cython", "cpp_standalone")
 RUNTIME_TARGETS = ("numpy", "cython")
