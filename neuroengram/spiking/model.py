@@ -23,8 +23,8 @@ of ``J_noise`` per second (diffusion approximation), independent of the synaptic
 
 i.e. a uniform increment with the variance ``2 rate_noise dt J_noise^2`` of the two kick trains. The membrane
 sums >= 20 such steps per time constant (tau_m >= 2 ms at dt = 0.1 ms), so its noise is Gaussian in the
-diffusion limit as with ``randn()``, while one uniform draw costs a fraction of a Gaussian one (on
-cpp_standalone the melody network's noise went from ~1.3 s to ~0.2 s per run; ``benchmarks/README.rtf.md``).
+diffusion limit as with a Gaussian ``randn()`` step, while a uniform draw costs a fraction of a Gaussian one (on
+cpp_standalone the melody network's noise went from ~1.3 s to ~0.2 s per run: ``benchmarks/spiking_standalone.py``).
 ``tau_m``, ``tau_e`` (the excitatory synaptic decay of the postsynaptic cell), ``ref``, ``I_ext``, ``rate_ext``,
 ``rate_noise`` and the integer ``trial`` index are per cell, so many copies of a small circuit with different
 parameters run as one group (Stimberg, Brette & Goodman 2019, eLife 8:e47314, recommend the same for parameter
