@@ -253,12 +253,17 @@ def build_circuit(
     dt_ms: float = 0.1,
     namespace: dict[str, object] | None = None,
     noise: bool = False,
+    driven: np.ndarray | None = None,
     name: str = "circuit",
 ) -> Circuit:
     """Build a LIF circuit from arrays (all per-cell arrays have shape (n_cells,), per-synapse ones (n_syn,)).
 
     ``weight_mv`` holds synaptic magnitudes (>= 0); the sign of each synapse comes from ``is_excitatory[pre]``.
     ``noise`` adds the membrane shot noise (``rate_noise``; off by default as it costs time).
+    ``driven`` bool (n_cells,): the only cells that may get a ``rate_ext`` > 0; the Poisson drive then runs on each
+    contiguous block of them (Brian2 subgroups are contiguous) instead of on every cell, and the noise on its own.
+    Worth it on cpp_standalone, where every cell costs loop time even at rate 0 (~0.15 s per run of the melody
+    network), not on numpy, where each extra object costs Python time per step. Default: every cell, one object.
     ``namespace`` adds names (e.g. a TimedArray) visible to the cells' code besides the :class:`CellConstants`.
     Objects get fixed names ``<name>_cells`` etc., so repeated builds in one process generate the same code.
     """
@@ -291,9 +296,24 @@ def build_circuit(
     cells.v = constants.E_L_mv * mV
     if trial is not None:
         cells.trial = np.asarray(trial, dtype=np.int64)
-    drive = cells.run_regularly(
-        f"{EXC_DRIVE}\n{NOISE}" if noise else EXC_DRIVE, when="before_groups", name=f"{name}_drive"
-    )
+    if driven is None:
+        code = f"{EXC_DRIVE}\n{NOISE}" if noise else EXC_DRIVE
+        drives = [cells.run_regularly(code, when="before_groups", name=f"{name}_drive")]
+    else:
+        driven = np.asarray(driven, dtype=bool)
+        if driven.shape != (n_cells,):
+            raise ConfigError(
+                f"driven must have one entry per cell ({n_cells}), got shape {driven.shape}",
+                key="driven",
+                fix="pass a bool array over all cells (True where rate_ext may be > 0)",
+            )
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], driven.astype(np.int8), [0]])))
+        drives = [
+            cells[int(start) : int(stop)].run_regularly(EXC_DRIVE, when="before_groups", name=f"{name}_drive{k}")
+            for k, (start, stop) in enumerate(edges.reshape(-1, 2))
+        ]
+        if noise:
+            drives.append(cells.run_regularly(NOISE, when="before_groups", name=f"{name}_noise"))
     from_exc = is_excitatory[pre]
     synapses = []
     for kind, mask, target in (("exc", from_exc, "I_e"), ("inh", ~from_exc, "I_i")):
@@ -304,7 +324,7 @@ def build_circuit(
             syn.delay = delay_ms[mask] * ms
         synapses.append(syn)
     spikes = SpikeMonitor(cells, name=f"{name}_spikes")
-    network = Network(cells, drive, *synapses, spikes, name=f"{name}_network")
+    network = Network(cells, *drives, *synapses, spikes, name=f"{name}_network")
     return Circuit(network, cells, synapses[0], synapses[1], spikes, is_excitatory)
 
 
