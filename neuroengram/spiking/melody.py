@@ -325,9 +325,16 @@ def _synapses(
 
 
 def _circuit(
-    synapses: tuple[np.ndarray, ...], n_copies: int, config: MelodyConfig, layout: Layout, name: str = "melody"
+    synapses: tuple[np.ndarray, ...],
+    n_copies: int,
+    config: MelodyConfig,
+    layout: Layout,
+    name: str = "melody",
+    drive_blocks: bool = False,
 ) -> Circuit:
-    """The Brian2 circuit of ``n_copies`` copies (:func:`_synapses`), ready to run (objects named ``<name>_*``)."""
+    """The Brian2 circuit of ``n_copies`` copies (:func:`_synapses`), ready to run (objects named ``<name>_*``).
+    ``drive_blocks``: the Poisson drive runs only on the XOR motif cells of each copy (the block holding every X
+    cell; one object per copy, for cpp_standalone), otherwise on every cell (rate 0 outside X)."""
     pre, post, weight, delay, teach = synapses
     n = layout.n_cells
     is_exc, tau_m, tau_e, ref = _cells(layout, config.cue_steps, config.step_ms)
@@ -343,6 +350,7 @@ def _circuit(
         constants=MOTIF_CONSTANTS,
         trial=np.repeat(np.arange(n_copies), n),
         noise=True,
+        driven=np.tile(np.arange(n) < 6 * layout.n_channels, n_copies) if drive_blocks else None,
         namespace={
             "teacher": TimedArray(teach, dt=config.step_ms * ms, name=f"{name}_teacher_values"),
             "input_rate": INPUT_RATE_HZ * Hz,
@@ -418,7 +426,8 @@ class StandaloneMelody:
     the same circuit in this process finds its compiled objects there and ``make`` has little to do. Use as a
     context manager (``with StandaloneMelody(...) as simulate``); read the circuit of a returned :class:`_Run`
     before the next call with other ``teacher_steps`` or leaving.
-    ``run_seconds`` collects the simulation loop's wall time of every run (Brian2's own measurement).
+    ``run_seconds`` collects the simulation loop's time of every run (Brian2's own measurement: CPU time without
+    OpenMP). The Poisson drive runs on the XOR motif block of each copy only (``drive_blocks`` of :func:`_circuit`).
     """
 
     def __init__(
@@ -458,7 +467,7 @@ class StandaloneMelody:
             directory = None if self.directory is None else self.directory / name
             project = StandaloneProject(name, directory).__enter__()
             self._project = project
-            self._circuit = _circuit(synapses, n_copies, self.config, self.layout, name)
+            self._circuit = _circuit(synapses, n_copies, self.config, self.layout, name, drive_blocks=True)
             project.compile(self._circuit, n_steps * self.config.step_ms)
             self._teacher_steps = teacher_steps
         pre, weight = synapses[0], synapses[2]

@@ -15,10 +15,16 @@ A spike of an excitatory presynaptic cell adds ``w`` (>= 0, volt) to ``I_e`` of 
 delay, a spike of an inhibitory cell adds ``w`` to ``I_i``; the sign of a connection is therefore fixed by the
 type of the presynaptic cell (Dale's law). External input is Poisson: every time step each cell receives
 ``poisson(rate_ext dt)`` excitatory kicks of size ``J_ext`` into ``I_e`` (a merged train of independent
-afferents). Optional background noise is zero-mean noise on the membrane with the variance of ``rate_noise``
-depolarising plus ``rate_noise`` hyperpolarising Poisson kicks of ``J_noise`` per second (diffusion
-approximation: ``v += J_noise sqrt(2 rate_noise dt) randn()`` every step, not while refractory; one Gaussian
-draw costs less than two Poisson draws), independent of the synaptic time constants.
+afferents; the C++ targets draw nothing where ``rate_ext`` = 0). Optional background noise is zero-mean noise
+on the membrane with the variance of ``rate_noise`` depolarising plus ``rate_noise`` hyperpolarising Poisson kicks
+of ``J_noise`` per second (diffusion approximation), independent of the synaptic time constants::
+
+    v += J_noise sqrt(24 rate_noise dt) (rand() - 1/2)      every step, not while refractory
+
+i.e. a uniform increment with the variance ``2 rate_noise dt J_noise^2`` of the two kick trains. The membrane
+sums >= 20 such steps per time constant (tau_m >= 2 ms at dt = 0.1 ms), so its noise is Gaussian in the
+diffusion limit as with a Gaussian ``randn()`` step, while a uniform draw costs a fraction of a Gaussian one (on
+cpp_standalone the melody network's noise went from ~1.3 s to ~0.2 s per run: ``benchmarks/spiking_standalone.py``).
 ``tau_m``, ``tau_e`` (the excitatory synaptic decay of the postsynaptic cell), ``ref``, ``I_ext``, ``rate_ext``,
 ``rate_noise`` and the integer ``trial`` index are per cell, so many copies of a small circuit with different
 parameters run as one group (Stimberg, Brette & Goodman 2019, eLife 8:e47314, recommend the same for parameter
@@ -77,7 +83,7 @@ noise_seed : integer (shared, constant)
 """
 
 EXC_DRIVE = "I_e += J_ext * poisson(rate_ext * dt)"
-NOISE = "v += J_noise * sqrt(2 * rate_noise * dt) * randn() * int(not_refractory)"
+NOISE = "v += J_noise * sqrt(24 * rate_noise * dt) * (rand() - 0.5) * int(not_refractory)"
 
 TARGETS = ("numpy", "cython", "cpp_standalone")
 RUNTIME_TARGETS = ("numpy", "cython")
@@ -247,12 +253,17 @@ def build_circuit(
     dt_ms: float = 0.1,
     namespace: dict[str, object] | None = None,
     noise: bool = False,
+    driven: np.ndarray | None = None,
     name: str = "circuit",
 ) -> Circuit:
     """Build a LIF circuit from arrays (all per-cell arrays have shape (n_cells,), per-synapse ones (n_syn,)).
 
     ``weight_mv`` holds synaptic magnitudes (>= 0); the sign of each synapse comes from ``is_excitatory[pre]``.
     ``noise`` adds the membrane shot noise (``rate_noise``; off by default as it costs time).
+    ``driven`` bool (n_cells,): the only cells that may get a ``rate_ext`` > 0; the Poisson drive then runs on each
+    contiguous block of them (Brian2 subgroups are contiguous) instead of on every cell, and the noise on its own.
+    Worth it on cpp_standalone, where every cell costs loop time even at rate 0 (~0.15 s per run of the melody
+    network), not on numpy, where each extra object costs Python time per step. Default: every cell, one object.
     ``namespace`` adds names (e.g. a TimedArray) visible to the cells' code besides the :class:`CellConstants`.
     Objects get fixed names ``<name>_cells`` etc., so repeated builds in one process generate the same code.
     """
@@ -285,9 +296,24 @@ def build_circuit(
     cells.v = constants.E_L_mv * mV
     if trial is not None:
         cells.trial = np.asarray(trial, dtype=np.int64)
-    drive = cells.run_regularly(
-        f"{EXC_DRIVE}\n{NOISE}" if noise else EXC_DRIVE, when="before_groups", name=f"{name}_drive"
-    )
+    if driven is None:
+        code = f"{EXC_DRIVE}\n{NOISE}" if noise else EXC_DRIVE
+        drives = [cells.run_regularly(code, when="before_groups", name=f"{name}_drive")]
+    else:
+        driven = np.asarray(driven, dtype=bool)
+        if driven.shape != (n_cells,):
+            raise ConfigError(
+                f"driven must have one entry per cell ({n_cells}), got shape {driven.shape}",
+                key="driven",
+                fix="pass a bool array over all cells (True where rate_ext may be > 0)",
+            )
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], driven.astype(np.int8), [0]])))
+        drives = [
+            cells[int(start) : int(stop)].run_regularly(EXC_DRIVE, when="before_groups", name=f"{name}_drive{k}")
+            for k, (start, stop) in enumerate(edges.reshape(-1, 2))
+        ]
+        if noise:
+            drives.append(cells.run_regularly(NOISE, when="before_groups", name=f"{name}_noise"))
     from_exc = is_excitatory[pre]
     synapses = []
     for kind, mask, target in (("exc", from_exc, "I_e"), ("inh", ~from_exc, "I_i")):
@@ -298,7 +324,7 @@ def build_circuit(
             syn.delay = delay_ms[mask] * ms
         synapses.append(syn)
     spikes = SpikeMonitor(cells, name=f"{name}_spikes")
-    network = Network(cells, drive, *synapses, spikes, name=f"{name}_network")
+    network = Network(cells, *drives, *synapses, spikes, name=f"{name}_network")
     return Circuit(network, cells, synapses[0], synapses[1], spikes, is_excitatory)
 
 
