@@ -106,14 +106,18 @@ def pipeline(data: str, seed: int, folder: Path, spiking_dir: Path | None, edits
     return out
 
 
+def level(r, reference: str) -> float:
+    """The erased class's untrained reference ratio of one erasure (initial weights or mean predictor)."""
+    return r.untrained_forget_ratio if reference == "untrained" else r.mean_predictor_forget_ratio
+
+
 def matched(runs: list, reference: str) -> dict[str, float]:
     """Per erasure, the smallest alpha whose forget ratio reaches the reference (initial weights or mean predictor):
     the fraction of erasures that reach it, of those that reach it with every other class within 10 % (at any
     alpha), and the mean alpha / worst retain ratio at the matched alpha (over erasures that reach it)."""
     reached, within, alphas, worst = 0, 0, [], []
     for r in runs:
-        level = r.untrained_forget_ratio if reference == "untrained" else r.mean_predictor_forget_ratio
-        ok = r.forget_ratio >= level
+        ok = r.forget_ratio >= level(r, reference)
         within += bool(np.any(ok & (r.retain_ratio_max <= RETAIN_TARGET)))
         if ok.any():
             reached += 1
@@ -125,10 +129,6 @@ def matched(runs: list, reference: str) -> dict[str, float]:
         "alpha": float(np.mean(alphas)) if alphas else float("nan"),
         "retain_max": float(np.mean(worst)) if worst else float("nan"),
     }
-
-
-def level(r, reference: str) -> float:
-    return r.untrained_forget_ratio if reference == "untrained" else r.mean_predictor_forget_ratio
 
 
 def recurrent_alpha(action) -> float:

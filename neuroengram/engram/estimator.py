@@ -93,6 +93,20 @@ LIKELIHOODS = ("categorical", "gaussian", "bernoulli")
 NULLS = ("zeros", "random")
 
 
+def select_maps(available: Mapping[str, LinearMap], names: Iterable[str], key: str = "maps") -> dict[str, LinearMap]:
+    """The maps of ``available`` named in ``names`` (in ``available``'s order); :class:`ConfigError` (``key``) when
+    ``names`` is empty or names a map the model lacks."""
+    names = tuple(names)
+    unknown = [name for name in names if name not in available]
+    if unknown or not names:
+        raise ConfigError(
+            f"{key} {list(names)} must name at least one of the model's linear maps (unknown: {unknown})",
+            key=key,
+            fix=f"use names from {list(available)}",
+        )
+    return {name: lin for name, lin in available.items() if name in names}
+
+
 def relative_pinv(sigma: torch.Tensor, rcond: float | None = None) -> torch.Tensor:
     """Pseudo-inverse of a symmetric PSD matrix ``sigma`` (D, D) via ``eigh``, keeping ``λ > rcond · λ_max``.
 
@@ -200,8 +214,9 @@ class EngramEstimator:
         """
         self._check_params()
         check_eval_mode(model)
-        self.maps_: dict[str, LinearMap] = self._select_maps(linear_maps(model))
-        self.model_maps_ = tuple(linear_maps(model))
+        available = linear_maps(model)
+        self.maps_: dict[str, LinearMap] = available if self.maps is None else select_maps(available, self.maps)
+        self.model_maps_ = tuple(available)
         precomputed = isinstance(target_batches, Mapping) or isinstance(reference_batches, Mapping)
         if self.method == "kfac" and precomputed:
             raise ConfigError(
@@ -221,19 +236,6 @@ class EngramEstimator:
             self._fit_curvature(model, target_batches, reference_batches)
         self.engrams_ = {name: self._engram(name, self.target_moments_[name]) for name in self.maps_}
         return self
-
-    def _select_maps(self, available: dict[str, LinearMap]) -> dict[str, LinearMap]:
-        """The maps named in ``self.maps`` (all when ``None``); :class:`ConfigError` for none or unknown names."""
-        if self.maps is None:
-            return available
-        unknown = [name for name in self.maps if name not in available]
-        if unknown or not self.maps:
-            raise ConfigError(
-                f"maps {list(self.maps)} must name at least one of the model's linear maps (unknown: {unknown})",
-                key="maps",
-                fix=f"use names from {list(available)}, or None for every map",
-            )
-        return {name: lin for name, lin in available.items() if name in self.maps}
 
     def _moments(self, model: nn.Module, source: Iterable[Batch] | Mapping[str, Moments], key: str) -> dict:
         if isinstance(source, Mapping):

@@ -51,7 +51,7 @@ from neuroengram.engram.digits import (
     make_mlp,
     train_classifier,
 )
-from neuroengram.engram.estimator import EngramEstimator, composition_error, partition_error
+from neuroengram.engram.estimator import EngramEstimator, composition_error, partition_error, select_maps
 from neuroengram.engram.sequences import erase_sequence_class
 from neuroengram.engram.statistics import collect_moments, linear_maps
 from neuroengram.errors import ConfigError, StageError
@@ -184,15 +184,7 @@ def _edit_maps(params: Params, model: torch.nn.Module) -> tuple[str, ...] | None
     """``params.edit_maps`` checked against the model's linear maps (``None`` = every map)."""
     if not params.edit_maps:
         return None
-    available = list(linear_maps(model))
-    unknown = [name for name in params.edit_maps if name not in available]
-    if unknown:
-        raise ConfigError(
-            f"edit_maps names {unknown}, which the {type(model).__name__} does not have",
-            key="stages.engram.edit_maps",
-            fix=f"use names from {available}, or [] for every map",
-        )
-    return params.edit_maps
+    return tuple(select_maps(linear_maps(model), params.edit_maps, key="stages.engram.edit_maps"))
 
 
 def _figure(params: Params, table: np.ndarray, sweep: np.ndarray):
