@@ -57,6 +57,7 @@ def compare(
     seed: int,
     cell: dict[str, object],
     labels: tuple[str, ...] = MODELS,
+    schedule: str = "constant",
 ) -> dict[str, tuple[float, float]]:
     """Train the Hebbian RNN (on / off) and matched GRU and LSTM on ``(x_train, y_train, x_test, y_test[, x_val,
     y_val])``.
@@ -80,12 +81,13 @@ def compare(
     for label in [label for label in MODELS if label == "GRU" or label in labels]:
         model = models[label]
         start = time.perf_counter()
-        train_classifier(
+        history = train_classifier(
             model,
             x_train,
             y_train,
             epochs=epochs,
             lr=3e-3,
+            schedule=schedule,
             batch_size=32,
             generator=torch.Generator().manual_seed(seed),
         )
@@ -100,7 +102,7 @@ def compare(
             shown += f" ({', '.join([str(cell['core']), str(cell['address']), *extras])})"
         print(
             f"| {name} | {shown} | {seed} | {parameter_count(model)} | {_percent(val)} | {_percent(results[label][0])} "
-            f"| {100 * (results[label][0] - results['GRU'][0]):+.1f} | {wall:.0f} s |",
+            f"| {100 * (results[label][0] - results['GRU'][0]):+.1f} | {history[-1]:.3f} | {wall:.0f} s |",
             flush=True,
         )
         if label == "hebbian RNN":
@@ -133,7 +135,7 @@ def summarise(name: str, runs: list[dict[str, tuple[float, float, float]]]) -> N
         shown = "-" if np.isnan(val).any() else f"{100 * val.mean():.1f} +- {100 * _sd(val):.1f} %"
         print(
             f"| {name} | {label} | mean of {len(runs)} | | {shown} | {100 * acc.mean():.1f} +- {100 * _sd(acc):.1f} % "
-            f"| {100 * (acc - gru).mean():+.1f} +- {100 * _sd(acc - gru):.1f} | {wall:.0f} s |",
+            f"| {100 * (acc - gru).mean():+.1f} +- {100 * _sd(acc - gru):.1f} | | {wall:.0f} s |",
             flush=True,
         )
 
@@ -209,6 +211,9 @@ def main() -> None:
     )
     parser.add_argument("--write-bias", type=float, default=-3.0, help="initial bias of the write gate")
     parser.add_argument(
+        "--schedule", choices=["constant", "cosine"], default="constant", help="learning-rate schedule of every model"
+    )
+    parser.add_argument(
         "--validation", type=float, default=0.0, help="fraction of the training samples held out for validation"
     )
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS), help="models to train")
@@ -230,8 +235,11 @@ def main() -> None:
     }
     tasks = [task for task in ("digits", "recall", "mnist1d") if task in args.tasks]
     if tasks:
-        print("| task | model | seed | parameters | validation accuracy | test accuracy | vs GRU (points) | time |")
-        print("|---|---|---|---|---|---|---|---|")
+        print(
+            "| task | model | seed | parameters | validation accuracy | test accuracy | vs GRU (points) "
+            "| last-epoch train loss | time |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|")
     for task in tasks:
         runs = []
         for seed in args.seeds:
@@ -244,7 +252,7 @@ def main() -> None:
             else:
                 name, n_classes, data = "MNIST-1D", 10, mnist1d_sequences()
             data = hold_out(data, args.validation, seed)
-            runs.append(compare(name, data, n_classes, args.epochs, seed, cell, tuple(args.models)))
+            runs.append(compare(name, data, n_classes, args.epochs, seed, cell, tuple(args.models), args.schedule))
         summarise(name, runs)
     if "capacity" in args.tasks:
         capacity(args.figure, args.seeds[0])
