@@ -30,7 +30,7 @@ from neuroengram.mirror.tasks import associative_recall, digit_sequences, mnist1
 from neuroengram.mirror.train import accuracy, train_classifier
 
 MODELS = ("GRU", "LSTM", "hebbian RNN", "hebbian off")
-_FLAGS = {"write_gate": "write gate", "key_value": "key/value"}
+_FLAGS = {"write_gate": "write gate"}
 
 
 def _write_gate(model: HebbianMemoryRNN, x: torch.Tensor) -> float:
@@ -98,7 +98,6 @@ def compare(
         if label.startswith("hebbian"):
             extras = [f"{cell['read']} read"] if cell.get("read") else []
             extras += [text for key, text in _FLAGS.items() if cell.get(key)]
-            extras += ["input code"] if cell.get("write_code") == "input" else []
             shown += f" ({', '.join([str(cell['core']), str(cell['address']), *extras])})"
         print(
             f"| {name} | {shown} | {seed} | {parameter_count(model)} | {_percent(val)} | {_percent(results[label][0])} "
@@ -197,17 +196,13 @@ def main() -> None:
     parser.add_argument("--slots", type=int, default=16, help="memory slots K of the Hebbian cell")
     parser.add_argument(
         "--address",
-        choices=["input", "state", "joint"],
+        choices=["input", "state"],
         default="input",
-        help="memory keyed by the input, by h_{t-1} or by [x_t; h_{t-1}] (the last two: gru core)",
+        help="memory keyed by the input or by h_{t-1} (gru core)",
     )
     parser.add_argument("--write-gate", action="store_true", help="learned per-step write gate of the Hebbian update")
     parser.add_argument(
         "--read", choices=["gain", "gate"], default=None, help="read into the gru core (default: gain for input keys)"
-    )
-    parser.add_argument("--key-value", action="store_true", help="slots with separate keys and values (state/joint)")
-    parser.add_argument(
-        "--write-code", choices=["state", "input"], default="state", help="code written under state / joint keys"
     )
     parser.add_argument("--write-bias", type=float, default=-3.0, help="initial bias of the write gate")
     parser.add_argument(
@@ -230,8 +225,6 @@ def main() -> None:
         "write_gate": args.write_gate,
         "write_bias": args.write_bias,
         "read": args.read,
-        "key_value": args.key_value,
-        "write_code": args.write_code,
     }
     tasks = [task for task in ("digits", "recall", "mnist1d") if task in args.tasks]
     if tasks:

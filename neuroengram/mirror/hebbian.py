@@ -59,13 +59,12 @@ unless stated):
 ``address="input"`` is the input-keyed cell above, unchanged. Measured (``benchmarks/README.md``): on
 MNIST-1D the state-keyed read no longer costs accuracy (trace off 94.8 %, GRU 94.6 %, 3 seeds) but the trace
 does (91.9 %); associative recall fails with state keys (37 % vs 99.8 % input-keyed), so ``"input"`` stays
-the default. Addressing ``"joint"`` queries with both, ``q_t = W_q [x_t; h_{t-1}] + b_q``, the rest as
-``"state"`` (it did not learn recall either: 36 %, ``benchmarks/README.md``).
+the default.
 
 Gated read for input keys (``read="gate"``, gru core): the input-keyed memory pass is unchanged, and its read enters
 the controller as in the state-keyed cell, ``h_t = GRU([x_t; γ_t ⊙ LN(m_t)], h_{t-1})`` with ``γ_t = σ(W_γ h_{t-1}
 + b_γ)`` (``b_γ = -2`` at start), instead of ``ρ ⊙ m_t`` (``read="gain"``, the default for input keys; the
-state and joint addresses always use the gate). The controller then runs step by step (``nn.GRUCell``).
+state address always uses the gate). The controller then runs step by step (``nn.GRUCell``).
 
 Write gate (``write_gate=True``): the Hebbian rate of each step is scaled by a learned scalar gate per sample, so
 the cell learns when to write (a learned plasticity modulation, as the neuromodulated plasticity of Miconi et al.
@@ -75,24 +74,15 @@ the cell learns when to write (a learned plasticity modulation, as the neuromodu
     𝐇_t   = 𝐇_{t-1} + η w_t a_t ⊙ (z_t - 𝐇_{t-1})                  (rule "oja"; "ema": (1 - η w_t) 𝐇 + η w_t a ⊗ z)
 
 with ``s_t = z_t`` (the input code) for ``address="input"``, which keeps the memory pass independent of ``h``, and
-``s_t = h_t`` (the new state) for ``"state"`` / ``"joint"``. With ``b_w = -3`` writing starts weak
+``s_t = h_t`` (the new state) for ``"state"``. With ``b_w = -3`` writing starts weak
 (``w ≈ 0.05``): the cell starts close to its own ablation and opens the gate where writing lowers the loss.
 ``w_t = 0`` for every step is the ablation ``hebbian=False``; ``w_t = 1`` is the ungated rule. Measured
 (``benchmarks/README.md``, 3 seeds): the gate opens to ~0.97 on associative recall (input keys, 99.7 %) and
 stays near 0.1 on MNIST-1D (state keys, 91.9 % vs GRU 94.0 %: still 2.1 points short); digits 96.7 % vs 97.2 %.
 
-Key/value slots (``key_value=True``, addresses ``"state"`` / ``"joint"``): every slot has a key ``M^K_i`` (the
-matrix ``memory``) and a value ``M^V_i`` (``values``), and the trace has a key and a value part, (B, K, 2C). The
-query addresses the keys and is itself written into them, so a written slot is found again by a similar query (as
-the input-keyed cell's code both addresses and is written); the values hold the state code:
-
-    a_t   = top-k softmax of <q_t/|q_t|, E^K_t,i/|E^K_t,i|> / τ       E^K_t = M^K + α ⊙ 𝐇^K_{t-1}
-    m_t   = Σ_i a_t,i (M^V_i + α_i 𝐇^V_{t-1,i})                       read of the values
-    [𝐇^K_t; 𝐇^V_t] = Hebbian write of [q_t/|q_t|; z_t] with a_t (and w_t)
-
-Input codes under state keys (``write_code="input"``, addresses ``"state"`` / ``"joint"``): the written code is
-``z_t = LN(relu(W_e x_t + b_e))`` instead of a code of ``h_t`` (keys from the state, values from the input), so the
-slots hold codes of past inputs, read back where the state points.
+Variants tried and removed (``benchmarks/README.md``, session 3; code at commit ``dc62985``): queries from
+``[x_t; h_{t-1}]`` (``"joint"``), key/value slots and input codes written under state keys; none beat the
+state-keyed cell on MNIST-1D validation and none learned associative recall.
 """
 
 from __future__ import annotations
@@ -107,9 +97,8 @@ from neuroengram.errors import ConfigError
 
 Rule = Literal["ema", "oja"]
 Core = Literal["tanh", "gru"]
-Address = Literal["input", "state", "joint"]
+Address = Literal["input", "state"]
 Read = Literal["gain", "gate"]
-WriteCode = Literal["state", "input"]
 
 
 def topk_softmax(logits: torch.Tensor, k: int) -> torch.Tensor:
@@ -200,8 +189,6 @@ class HebbianMemoryCell(nn.Module):
         write_gate: bool = False,
         write_bias: float = -3.0,
         read: Read | None = None,
-        key_value: bool = False,
-        write_code: WriteCode = "state",
     ) -> None:
         super().__init__()
         if not 1 <= k <= slots:
@@ -212,8 +199,8 @@ class HebbianMemoryCell(nn.Module):
             raise ConfigError(f"unknown rule {rule!r}", key="rule", fix="use 'ema' or 'oja'")
         if core not in ("tanh", "gru"):
             raise ConfigError(f"unknown core {core!r}", key="core", fix="use 'tanh' or 'gru'")
-        if address not in ("input", "state", "joint"):
-            raise ConfigError(f"unknown address {address!r}", key="address", fix="use 'input', 'state' or 'joint'")
+        if address not in ("input", "state"):
+            raise ConfigError(f"unknown address {address!r}", key="address", fix="use 'input' or 'state'")
         if address != "input" and core != "gru":
             raise ConfigError(
                 f"address={address!r} needs the gated controller",
@@ -225,28 +212,16 @@ class HebbianMemoryCell(nn.Module):
             raise ConfigError(
                 f"read={read!r} does not fit address={address!r}",
                 key="read",
-                fix="use read='gate' (any gru-core address) or read='gain' (address='input')",
-            )
-        if key_value and address == "input":
-            raise ConfigError(
-                "key_value needs a query separate from the written code", key="key_value", fix="use address='joint'"
-            )
-        if write_code not in ("state", "input") or (write_code == "input" and address == "input"):
-            raise ConfigError(
-                f"write_code={write_code!r} does not fit address={address!r}",
-                key="write_code",
-                fix="use write_code='state' or 'input' with address 'state' / 'joint'",
+                fix="use read='gate' (either address, gru core) or read='gain' (address='input')",
             )
         code = hidden if code is None else code
         if code < 1:
             raise ConfigError(f"code width must be >= 1, got {code}", key="code", fix="use a positive width or None")
         self.k, self.temperature, self.rule, self.hebbian = k, temperature, rule, hebbian
         self.hidden, self.address, self.read = hidden, address, read
-        self.write_code = write_code
-        self.encoder = nn.Linear(n_inputs if address == "input" or write_code == "input" else hidden, code)
+        self.encoder = nn.Linear(n_inputs if address == "input" else hidden, code)
         self.norm = nn.LayerNorm(code)
         self.memory = nn.Parameter(torch.randn(slots, code) / code**0.5)
-        self.values = nn.Parameter(torch.randn(slots, code) / code**0.5) if key_value else None
         self.gain = nn.Parameter(torch.ones(slots))
         eta_logit = torch.logit(torch.tensor(float(eta)))
         if learn_eta:
@@ -262,8 +237,8 @@ class HebbianMemoryCell(nn.Module):
             self.read_gain = nn.Parameter(torch.zeros(code))
         else:
             self.recurrent = nn.GRUCell(n_inputs + code, hidden)
-            if address != "input":
-                self.query = nn.Linear(hidden + (n_inputs if address == "joint" else 0), code)
+            if address == "state":
+                self.query = nn.Linear(hidden, code)
             self.read_gate = nn.Linear(hidden, code)
             nn.init.constant_(self.read_gate.bias, -2.0)
             self.read_norm = nn.LayerNorm(code)
@@ -320,28 +295,18 @@ class HebbianMemoryCell(nn.Module):
     def state_pass(
         self, x: torch.Tensor, record: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """``address="state"`` / ``"joint"``: read keyed by ``h_{t-1}`` (``"joint"``: by ``[x_t; h_{t-1}]``), gated
-        controller step, write of a code of ``h_t``, interleaved step by step. Returns ``h`` (B, T, H), ``a``
-        (B, T, K) and, if ``record``, ``𝐇`` (B, T, K, C; with ``key_value`` (B, T, K, 2C), keys first)."""
+        """``address="state"``: read keyed by ``h_{t-1}``, gated controller step, write of a code of ``h_t``,
+        interleaved step by step. Returns ``h`` (B, T, H), ``a`` (B, T, K) and, if ``record``, ``𝐇`` (B, T, K, C)."""
         batch, steps, _ = x.shape
         slots, code = self.memory.shape
-        width = code if self.values is None else 2 * code
         h = x.new_zeros(batch, self.hidden)
-        trace = self.memory.new_zeros(1, slots, width).expand(batch, slots, width)
+        trace = self.memory.new_zeros(1, slots, code).expand(batch, slots, code)
         parts: list[tuple[torch.Tensor, ...]] = []
         for t in range(steps):
-            query = self.query(torch.cat([x[:, t], h], dim=-1) if self.address == "joint" else h)
-            if self.values is None:
-                attention, recalled = retrieve(query, self.memory, trace, self.gain, self.k, self.temperature)
-            else:
-                attention, _ = retrieve(query, self.memory, trace[..., :code], self.gain, self.k, self.temperature)
-                values = self.values + self.gain[:, None] * trace[..., code:]
-                recalled = torch.einsum("bk,bkc->bc", attention, values)
+            attention, recalled = retrieve(self.query(h), self.memory, trace, self.gain, self.k, self.temperature)
             h = self.recurrent(torch.cat([x[:, t], self.gated_read(recalled, h)], dim=-1), h)
             if self.hebbian:
-                z = self.norm(torch.relu(self.encoder(h if self.write_code == "state" else x[:, t])))
-                if self.values is not None:
-                    z = torch.cat([F.normalize(query, dim=-1), z], dim=-1)
+                z = self.norm(torch.relu(self.encoder(h)))
                 trace = hebbian_update(trace, attention, z, self.write_rate(h), self.rule)
             parts.append((h, attention, trace) if record else (h, attention))
         stacked = [torch.stack(part, dim=1) for part in zip(*parts, strict=True)]

@@ -36,7 +36,6 @@ def test_topk_softmax_keeps_exactly_k() -> None:
         ("gru", "input", {}),
         ("gru", "state", {}),
         ("gru", "input", {"read": "gate", "write_gate": True}),
-        ("gru", "joint", {"write_gate": True}),
     ],
 )
 def test_trace_is_per_sample_and_evaluation_is_deterministic(
@@ -103,41 +102,32 @@ def test_memory_first_ordering_equals_step_by_step(recall_batch: torch.Tensor, h
 
 
 def _step_by_step_reference(model: HebbianMemoryRNN, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Reference of the gated-read cells (``read="gate"``: addresses input / state / joint, optional write gate),
+    """Reference of the gated-read cells (``read="gate"``: addresses input / state, optional write gate),
     written from the docstring equations with plain matrix products: last hidden state and all a_t."""
     cell = model.cell
     h = x.new_zeros(x.shape[0], cell.hidden)
     slots, width = cell.memory.shape
-    trace = x.new_zeros(x.shape[0], slots, width if cell.values is None else 2 * width)
+    trace = x.new_zeros(x.shape[0], slots, width)
     attentions = []
     for t in range(x.shape[1]):
         if cell.address == "input":
             query = cell.norm(torch.relu(x[:, t] @ cell.encoder.weight.T + cell.encoder.bias))
         else:
-            source = h if cell.address == "state" else torch.cat([x[:, t], h], dim=-1)
-            query = source @ cell.query.weight.T + cell.query.bias
-        attention, recalled = retrieve(query, cell.memory, trace[..., :width], cell.gain, cell.k, cell.temperature)
-        if cell.values is not None:  # key/value slots: address the keys, read the values
-            recalled = torch.einsum("bk,bkc->bc", attention, cell.values + cell.gain[:, None] * trace[..., width:])
+            query = h @ cell.query.weight.T + cell.query.bias
+        attention, recalled = retrieve(query, cell.memory, trace, cell.gain, cell.k, cell.temperature)
         gate = torch.sigmoid(h @ cell.read_gate.weight.T + cell.read_gate.bias)
         h = cell.recurrent(torch.cat([x[:, t], gate * cell.read_norm(recalled)], dim=-1), h)
         if cell.hebbian:
             code = (
                 query
                 if cell.address == "input"
-                else cell.norm(
-                    torch.relu(
-                        (h if cell.write_code == "state" else x[:, t]) @ cell.encoder.weight.T + cell.encoder.bias
-                    )
-                )
+                else cell.norm(torch.relu(h @ cell.encoder.weight.T + cell.encoder.bias))
             )
             rate = cell.eta
             if cell.write_gate is not None:
                 source = code if cell.address == "input" else h
                 write = torch.sigmoid(source @ cell.write_gate.weight.T + cell.write_gate.bias)  # (B, 1)
                 rate = cell.eta * write[:, :, None]
-            if cell.values is not None:  # the normalised query is written into the keys, the state code into the values
-                code = torch.cat([query / query.norm(dim=-1, keepdim=True), code], dim=-1)
             trace = hebbian_update(trace, attention, code, rate, cell.rule)
         attentions.append(attention)
     return h, torch.stack(attentions, dim=1)
@@ -164,23 +154,19 @@ def test_state_keyed_memory(recall_batch: torch.Tensor, hebbian: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("address", "write_gate", "hebbian", "key_value", "write_code"),
+    ("address", "write_gate", "hebbian"),
     [
-        ("input", True, True, False, "state"),
-        ("input", False, True, False, "state"),
-        ("input", True, False, False, "state"),
-        ("state", True, True, False, "state"),
-        ("joint", True, True, False, "state"),
-        ("joint", True, True, True, "state"),
-        ("state", False, True, True, "state"),
-        ("state", True, True, False, "input"),
+        ("input", True, True),
+        ("input", False, True),
+        ("input", True, False),
+        ("state", True, True),
+        ("state", True, False),
     ],
 )
 def test_gated_read_and_write_gate_follow_the_equations(
-    recall_batch: torch.Tensor, address: str, write_gate: bool, hebbian: bool, key_value: bool, write_code: str
+    recall_batch: torch.Tensor, address: str, write_gate: bool, hebbian: bool
 ) -> None:
-    options = {"write_gate": write_gate, "hebbian": hebbian, "key_value": key_value, "write_code": write_code}
-    model = _model(core="gru", code=5, address=address, read="gate", **options)
+    model = _model(core="gru", code=5, address=address, read="gate", write_gate=write_gate, hebbian=hebbian)
     with torch.no_grad():
         if write_gate:  # a gate well away from 0 and 1, so a wrong placement of w_t changes the result
             model.cell.write_gate.bias.fill_(0.5)
@@ -191,10 +177,7 @@ def test_gated_read_and_write_gate_follow_the_equations(
     assert torch.all((rec.attention > 0).sum(dim=-1) == 2)
     assert (torch.count_nonzero(rec.trace) > 0) == hebbian
     assert model.cell.recurrent.input_size == 9 + 5 and not hasattr(model.cell, "read_gain")
-    assert hasattr(model.cell, "query") == (address != "input")
-    # Key/value slots: a (K, C) value matrix next to the keys, and a trace with a key and a value half.
-    assert (model.cell.values is not None) == key_value
-    assert rec.trace.shape[-1] == (10 if key_value else 5)
+    assert hasattr(model.cell, "query") == (address != "input") and rec.trace.shape[-1] == 5
 
 
 @pytest.mark.parametrize("address", ["input", "state"])
@@ -264,12 +247,8 @@ def test_bad_cell_options() -> None:
         HebbianMemoryRNN(3, 2, code=0)
     with pytest.raises(ConfigError, match="does not fit address"):
         HebbianMemoryRNN(3, 2, core="gru", address="state", read="gain")
-    with pytest.raises(ConfigError, match="needs the gated controller"):
-        HebbianMemoryRNN(3, 2, address="joint")
-    with pytest.raises(ConfigError, match="key_value needs a query"):
-        HebbianMemoryRNN(3, 2, core="gru", key_value=True)
-    with pytest.raises(ConfigError, match="write_code='input' does not fit"):
-        HebbianMemoryRNN(3, 2, core="gru", write_code="input")
+    with pytest.raises(ConfigError, match="unknown address 'joint'"):
+        HebbianMemoryRNN(3, 2, core="gru", address="joint")
 
 
 def test_trace_heatmap_over_time(recall_batch: torch.Tensor) -> None:
