@@ -30,7 +30,7 @@ from neuroengram.mirror.tasks import associative_recall, digit_sequences, mnist1
 from neuroengram.mirror.train import accuracy, train_classifier
 
 MODELS = ("GRU", "LSTM", "hebbian RNN", "hebbian off")
-_FLAGS = {"write_gate": "write gate"}
+_FLAGS = {"write_gate": "write gate", "static_keys": "static keys"}
 
 
 def _write_gate(model: HebbianMemoryRNN, x: torch.Tensor) -> float:
@@ -57,7 +57,6 @@ def compare(
     seed: int,
     cell: dict[str, object],
     labels: tuple[str, ...] = MODELS,
-    schedule: str = "constant",
 ) -> dict[str, tuple[float, float]]:
     """Train the Hebbian RNN (on / off) and matched GRU and LSTM on ``(x_train, y_train, x_test, y_test[, x_val,
     y_val])``.
@@ -87,7 +86,6 @@ def compare(
             y_train,
             epochs=epochs,
             lr=3e-3,
-            schedule=schedule,
             batch_size=32,
             generator=torch.Generator().manual_seed(seed),
         )
@@ -204,10 +202,8 @@ def main() -> None:
     parser.add_argument(
         "--read", choices=["gain", "gate"], default=None, help="read into the gru core (default: gain for input keys)"
     )
+    parser.add_argument("--static-keys", action="store_true", help="address slots by M alone (trace: content only)")
     parser.add_argument("--write-bias", type=float, default=-3.0, help="initial bias of the write gate")
-    parser.add_argument(
-        "--schedule", choices=["constant", "cosine"], default="constant", help="learning-rate schedule of every model"
-    )
     parser.add_argument(
         "--validation", type=float, default=0.0, help="fraction of the training samples held out for validation"
     )
@@ -225,6 +221,7 @@ def main() -> None:
         "write_gate": args.write_gate,
         "write_bias": args.write_bias,
         "read": args.read,
+        "static_keys": args.static_keys,
     }
     tasks = [task for task in ("digits", "recall", "mnist1d") if task in args.tasks]
     if tasks:
@@ -245,7 +242,7 @@ def main() -> None:
             else:
                 name, n_classes, data = "MNIST-1D", 10, mnist1d_sequences()
             data = hold_out(data, args.validation, seed)
-            runs.append(compare(name, data, n_classes, args.epochs, seed, cell, tuple(args.models), args.schedule))
+            runs.append(compare(name, data, n_classes, args.epochs, seed, cell, tuple(args.models)))
         summarise(name, runs)
     if "capacity" in args.tasks:
         capacity(args.figure, args.seeds[0])

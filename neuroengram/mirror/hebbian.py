@@ -80,6 +80,12 @@ with ``s_t = z_t`` (the input code) for ``address="input"``, which keeps the mem
 (``benchmarks/README.md``, 3 seeds): the gate opens to ~0.97 on associative recall (input keys, 99.7 %) and
 stays near 0.1 on MNIST-1D (state keys, 91.9 % vs GRU 94.0 %: still 2.1 points short); digits 96.7 % vs 97.2 %.
 
+Static keys (``static_keys=True``, any address): the slots are addressed by the learned matrix alone and the trace
+changes only what is read, so writing never moves a slot away from the queries that find it:
+
+    a_t   = top-k softmax of <q_t/|q_t|, M_i/|M_i|> / τ              (q_t = z_t or W_q h_{t-1} + b_q)
+    m_t   = Σ_i a_t,i (M_i + α_i 𝐇_{t-1,i})
+
 Variants tried and removed (``benchmarks/README.md``, session 3; code at commit ``dc62985``): queries from
 ``[x_t; h_{t-1}]`` (``"joint"``), key/value slots and input codes written under state keys; none beat the
 state-keyed cell on MNIST-1D validation and none learned associative recall.
@@ -110,15 +116,26 @@ def topk_softmax(logits: torch.Tensor, k: int) -> torch.Tensor:
 
 
 def retrieve(
-    z: torch.Tensor, memory: torch.Tensor, trace: torch.Tensor, gain: torch.Tensor, k: int, temperature: float
+    z: torch.Tensor,
+    memory: torch.Tensor,
+    trace: torch.Tensor,
+    gain: torch.Tensor,
+    k: int,
+    temperature: float,
+    static_keys: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Top-k cosine retrieval from the effective memory ``M + gain ⊙ trace``.
 
     ``z`` (B, H), ``memory`` (K, H), ``trace`` (B, K, H), ``gain`` (K,). Returns ``(a, m)``: slot activations
-    (B, K) with exactly ``min(k, K)`` non-zeros per row and the retrieved memory (B, H).
+    (B, K) with exactly ``min(k, K)`` non-zeros per row and the retrieved memory (B, H). With ``static_keys`` the
+    slots are addressed by ``M`` alone (the trace changes what is read, not where).
     """
     effective = memory + gain[:, None] * trace
-    logits = torch.einsum("bh,bkh->bk", F.normalize(z, dim=-1), F.normalize(effective, dim=-1)) / temperature
+    query = F.normalize(z, dim=-1)
+    if static_keys:
+        logits = query @ F.normalize(memory, dim=-1).T / temperature
+    else:
+        logits = torch.einsum("bh,bkh->bk", query, F.normalize(effective, dim=-1)) / temperature
     attention = topk_softmax(logits, k)
     return attention, torch.einsum("bk,bkh->bh", attention, effective)
 
@@ -170,6 +187,8 @@ class HebbianMemoryCell(nn.Module):
     code: width ``C`` of the input code, the memory slots and the trace (default: ``hidden``).
     address: ``"input"`` (keys and queries from the input code, the memory pass runs first) or ``"state"`` (queries
         from ``h_{t-1}``, writes of a code of ``h_t``, gated LayerNorm read; gru core only; module docstring).
+    static_keys: address the slots by ``M`` alone, so the trace changes what is read but not where (module
+        docstring); default ``False``: by ``M + α ⊙ 𝐇``.
     """
 
     def __init__(
@@ -189,6 +208,7 @@ class HebbianMemoryCell(nn.Module):
         write_gate: bool = False,
         write_bias: float = -3.0,
         read: Read | None = None,
+        static_keys: bool = False,
     ) -> None:
         super().__init__()
         if not 1 <= k <= slots:
@@ -218,7 +238,7 @@ class HebbianMemoryCell(nn.Module):
         if code < 1:
             raise ConfigError(f"code width must be >= 1, got {code}", key="code", fix="use a positive width or None")
         self.k, self.temperature, self.rule, self.hebbian = k, temperature, rule, hebbian
-        self.hidden, self.address, self.read = hidden, address, read
+        self.hidden, self.address, self.read, self.static_keys = hidden, address, read, static_keys
         self.encoder = nn.Linear(n_inputs if address == "input" else hidden, code)
         self.norm = nn.LayerNorm(code)
         self.memory = nn.Parameter(torch.randn(slots, code) / code**0.5)
@@ -251,6 +271,10 @@ class HebbianMemoryCell(nn.Module):
     def eta(self) -> torch.Tensor:
         return torch.sigmoid(self.eta_logit)
 
+    def lookup(self, query: torch.Tensor, trace: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """:func:`retrieve` with this cell's memory, gain, k, temperature and key mode: ``(a_t, m_t)``."""
+        return retrieve(query, self.memory, trace, self.gain, self.k, self.temperature, self.static_keys)
+
     def write_rate(self, source: torch.Tensor) -> torch.Tensor:
         """Hebbian rate of one step: ``η``, or with the write gate ``η σ(w_w · s_t + b_w)`` per sample (B, 1, 1);
         ``source`` (B, ·) is ``s_t``: the input code ``z_t`` (``address="input"``) or the new state ``h_t``."""
@@ -280,13 +304,13 @@ class HebbianMemoryCell(nn.Module):
         z = self.norm(torch.relu(self.encoder(x)))
         if not self.hebbian:
             zero = self.memory.new_zeros(1, slots, code).expand(batch * steps, slots, code)
-            attention, recalled = retrieve(z.reshape(-1, code), self.memory, zero, self.gain, self.k, self.temperature)
+            attention, recalled = self.lookup(z.reshape(-1, code), zero)
             traces = self.memory.new_zeros(batch, steps, slots, code) if record else None
             return z, attention.reshape(batch, steps, slots), recalled.reshape(batch, steps, code), traces
         trace = self.memory.new_zeros(batch, slots, code)
         parts: list[tuple[torch.Tensor, ...]] = []
         for t in range(steps):
-            attention, recalled = retrieve(z[:, t], self.memory, trace, self.gain, self.k, self.temperature)
+            attention, recalled = self.lookup(z[:, t], trace)
             trace = hebbian_update(trace, attention, z[:, t], self.write_rate(z[:, t]), self.rule)
             parts.append((attention, recalled, trace) if record else (attention, recalled))
         stacked = [torch.stack(part, dim=1) for part in zip(*parts, strict=True)]
@@ -303,7 +327,7 @@ class HebbianMemoryCell(nn.Module):
         trace = self.memory.new_zeros(1, slots, code).expand(batch, slots, code)
         parts: list[tuple[torch.Tensor, ...]] = []
         for t in range(steps):
-            attention, recalled = retrieve(self.query(h), self.memory, trace, self.gain, self.k, self.temperature)
+            attention, recalled = self.lookup(self.query(h), trace)
             h = self.recurrent(torch.cat([x[:, t], self.gated_read(recalled, h)], dim=-1), h)
             if self.hebbian:
                 z = self.norm(torch.relu(self.encoder(h)))

@@ -16,10 +16,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from neuroengram.errors import ConfigError, StageError
+from neuroengram.errors import StageError
 
 Loss = Literal["mse", "bce"]
-Schedule = Literal["constant", "cosine"]
 
 
 def reconstruction_loss(x_hat: torch.Tensor, x: torch.Tensor, loss: Loss) -> torch.Tensor:
@@ -48,25 +47,18 @@ def train(
     batch_size: int,
     generator: torch.Generator,
     max_grad_norm: float = 1.0,
-    schedule: Schedule = "constant",
     progress: Callable[[Iterable[int]], Iterable[int]] = iter,
 ) -> list[float]:
     """Minimise ``batch_loss(model, batch)`` over mini-batches of ``data`` with Adam; return the mean loss per epoch.
 
     ``data`` are tensors with a common first (sample) axis. Mini-batches are drawn by
     ``torch.randperm(..., generator=generator)``, so a fixed generator seed and a fixed initialisation give identical
-    weights. Gradients are clipped to norm ``max_grad_norm``. ``schedule="cosine"`` decays the learning rate per
-    mini-batch step ``s`` of ``S`` as ``lr_s = lr (1 + cos(π s / S)) / 2`` (Loshchilov & Hutter 2017, without
-    restarts); ``"constant"`` keeps ``lr``.
+    weights. Gradients are clipped to norm ``max_grad_norm``.
 
     Raises :class:`StageError` when the loss becomes NaN/inf, naming the epoch and the last finite loss.
     """
-    if schedule not in ("constant", "cosine"):
-        raise ConfigError(f"unknown schedule {schedule!r}", key="schedule", fix="use 'constant' or 'cosine'")
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     n_samples = len(data[0])
-    steps = epochs * math.ceil(n_samples / batch_size)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps) if schedule == "cosine" else None
     history: list[float] = []
     last_finite = math.nan
     model.train()
@@ -87,8 +79,6 @@ def train(
             value.backward()
             nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
             optimiser.step()
-            if scheduler is not None:
-                scheduler.step()
             last_finite = value.item()
             total += last_finite * len(index)
         history.append(total / n_samples)

@@ -214,6 +214,35 @@ def test_write_gate_scales_the_hebbian_write(recall_batch: torch.Tensor, address
     assert gated.cell.write_gate.weight.grad.abs().sum() > 0
 
 
+@pytest.mark.parametrize(("core", "address"), [("tanh", "input"), ("gru", "state")])
+def test_static_keys_address_by_the_memory_matrix_only(recall_batch: torch.Tensor, core: str, address: str) -> None:
+    model = _model(core=core, address=address, code=5, static_keys=True)
+    ablated = _model(core=core, address=address, code=5, static_keys=True, hebbian=False)
+    ablated.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        if address == "state":  # open the read gate, so the output depends on the trace
+            model.cell.read_gate.bias.fill_(2.0)
+            ablated.cell.read_gate.bias.fill_(2.0)
+        _, rec = model(recall_batch, record=True)
+        _, off = ablated(recall_batch, record=True)
+    if address == "input":
+        # Input keys: the slots read at every step do not depend on the trace, so they are the ablation's slots; the
+        # trace changes the read and hence the hidden states.
+        torch.testing.assert_close(rec.attention, off.attention)
+    assert torch.count_nonzero(rec.trace) > 0 and not torch.allclose(rec.hidden, off.hidden)
+    # The reads follow the docstring: top-k of cos(q, M_i), content M_i + alpha_i H_i.
+    first_query = torch.zeros(1, 16) if address == "state" else None
+    if first_query is not None:
+        query = model.cell.query(first_query)
+        expected = topk_softmax(
+            torch.nn.functional.normalize(query, dim=-1)
+            @ torch.nn.functional.normalize(model.cell.memory, dim=-1).T
+            / model.cell.temperature,
+            2,
+        )
+        torch.testing.assert_close(rec.attention[:, 0], expected.expand_as(rec.attention[:, 0]))
+
+
 def test_switching_the_hebbian_update_off(recall_batch: torch.Tensor) -> None:
     with torch.no_grad():
         on_logits, on = _model()(recall_batch, record=True)
