@@ -57,9 +57,9 @@ unless stated):
 
 ``hebbian=False`` keeps ``𝐇 = 0`` (a learned static top-k lookup of ``M`` keyed by the state). The default
 ``address="input"`` is the input-keyed cell above, unchanged. Measured (``benchmarks/README.md``): on
-MNIST-1D the state-keyed read no longer costs accuracy (trace off 94.8 %, GRU 94.6 %, 3 seeds) but the trace
-does (91.9 %); associative recall fails with state keys (37 % vs 99.8 % input-keyed), so ``"input"`` stays
-the default.
+MNIST-1D the state-keyed read no longer costs accuracy (trace off 94.8 %, GRU 94.6 %, 3 seeds, 15 epochs) but
+the trace did with keys moved by the writes (91.9 %; with static keys, below, it does not); associative recall
+fails with state keys (37 % vs 99.8 % input-keyed), so ``"input"`` stays the default.
 
 Gated read for input keys (``read="gate"``, gru core): the input-keyed memory pass is unchanged, and its read enters
 the controller as in the state-keyed cell, ``h_t = GRU([x_t; γ_t ⊙ LN(m_t)], h_{t-1})`` with ``γ_t = σ(W_γ h_{t-1}
@@ -91,8 +91,8 @@ Measured on MNIST-1D (``benchmarks/README.md``, state keys, write gate, H = 52, 
 the same cell was 2.8 points below the GRU (seed 0, 30 epochs).
 
 Variants tried and removed (``benchmarks/README.md``, session 3; code at commit ``dc62985``): queries from
-``[x_t; h_{t-1}]`` (``"joint"``), key/value slots and input codes written under state keys; none beat the
-state-keyed cell on MNIST-1D validation and none learned associative recall.
+``[x_t; h_{t-1}]`` (``"joint"``), key/value slots and input codes written under state keys. None learned
+associative recall, and the last two did not beat the state-keyed cell on MNIST-1D validation.
 """
 
 from __future__ import annotations
